@@ -1,0 +1,88 @@
+#pragma once
+
+// Options for opening a DB, reading and writing. Defaults follow RocksDB's
+// db_bench where a figure is shared, so benchmarks compare like with like.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace lsmdb {
+
+class Snapshot;
+
+enum class Compression : unsigned char { kNone = 0, kLz4 = 1 };
+
+// When an acknowledged write reaches stable storage.
+enum class SyncMode : unsigned char {
+  kAlways,    // fsync before the write is acknowledged; concurrent writers share one fsync
+  kEverySec,  // written to the OS at once, fsync'd by a background thread once a second
+  kNone,      // written to the OS at once, fsync left to the OS
+};
+
+// A hook run by compaction on every key it rewrites (the server drops expired
+// and stale-version keys with it). Called from background threads, possibly
+// concurrently: implementations must be thread-safe.
+class CompactionFilter {
+ public:
+  enum class Decision { kKeep, kRemove };
+  virtual ~CompactionFilter() = default;
+  // Called only for the newest version of `key` in the compaction, and only
+  // when no live snapshot can still see an older state of that key. kRemove
+  // turns the entry into a deletion (dropped outright at the bottom level),
+  // so older versions below never reappear.
+  virtual Decision Filter(int level, std::string_view key, std::string_view value) const = 0;
+};
+
+struct Options {
+  bool create_if_missing = true;
+  bool error_if_exists = false;
+  // Open even when the WAL has a bad record in the middle: keep what comes
+  // before it and log the loss. Off by default: such a DB refuses to open.
+  bool repair_wal = false;
+
+  SyncMode sync_mode = SyncMode::kEverySec;
+
+  // Memtable size at which it is frozen and flushed to a level-0 table.
+  size_t write_buffer_size = 64 << 20;
+  // Frozen memtables allowed to wait for flush before writers stall.
+  int max_immutable_memtables = 2;
+
+  // SSTable layout.
+  size_t block_size = 4096;
+  int block_restart_interval = 16;
+  Compression compression = Compression::kLz4;
+  int bloom_bits_per_key = 10;  // 0 disables the filter
+  size_t block_cache_bytes = 8 << 20;
+  int max_open_files = 1000;
+  size_t target_file_size = 64 << 20;
+
+  // Leveled compaction.
+  int num_levels = 7;
+  int level0_compaction_trigger = 4;
+  int level0_slowdown_trigger = 20;  // each write is delayed 1 ms
+  int level0_stop_trigger = 36;      // writes wait for compaction
+  uint64_t max_bytes_for_level_base = 256ull << 20;  // target size of level 1
+  int max_bytes_for_level_multiplier = 10;
+  int max_background_jobs = 2;  // flush + compaction threads
+
+  // Not owned; must outlive the DB. May be null.
+  const CompactionFilter* compaction_filter = nullptr;
+};
+
+struct ReadOptions {
+  // Read the DB as of this snapshot; null means "now".
+  const Snapshot* snapshot = nullptr;
+  bool verify_checksums = true;
+  bool fill_cache = true;
+};
+
+struct WriteOptions {
+  // Fsync before returning whatever the DB's sync_mode says (db_bench --sync).
+  bool sync = false;
+  // Skip the WAL (the write is lost by a crash before the next flush).
+  bool disable_wal = false;
+};
+
+}  // namespace lsmdb
