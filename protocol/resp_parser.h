@@ -8,13 +8,20 @@
 // command ended; between calls the buffer may have grown at the end (and may
 // have moved in memory) but the bytes already passed are unchanged. The parser
 // keeps its progress as offsets, so a command arriving a byte at a time costs
-// O(size), not O(size^2). On kCommand the args() views point into `buf` and
-// stay valid until the caller changes the buffer or calls Parse() again.
+// O(size), not O(size^2). On kCommand the args() views point into `buf` (or,
+// for inline arguments whose quotes or escapes changed their bytes, into
+// storage owned by the parser) and stay valid until the caller changes the
+// buffer or calls Parse() again.
+//
+// Behaviour and error texts follow Redis 7.0's processMultibulkBuffer() and
+// processInlineBuffer(); resp_parser.cc lists the accepted formats. Not
+// thread-safe: one parser per connection.
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace lsmdb::resp {
@@ -48,6 +55,10 @@ class RequestParser {
   void Reset();
 
  private:
+  Outcome ParseInline(std::string_view buf, size_t* consumed);
+  // Sets error_ to `text`, forgets the partial command, returns kError.
+  Outcome Fail(const char* text);
+
   ParserLimits limits_;
   std::vector<std::string_view> args_;
   std::string error_;
@@ -56,7 +67,13 @@ class RequestParser {
   int64_t multibulk_left_ = 0;
   int64_t bulk_len_ = -1;
   size_t pos_ = 0;
+  // Bytes of the current header/inline line already searched for its end.
+  size_t scan_ = 0;
+  // Size of the buffer passed to the last Parse(), for BytesWanted().
+  size_t buf_len_ = 0;
   bool in_multibulk_ = false;
+  // Unquoted inline arguments; args() may point into it.
+  std::string inline_storage_;
 };
 
 }  // namespace lsmdb::resp

@@ -42,8 +42,7 @@ char* Arena::AllocateAligned(size_t bytes) {
 
 char* Arena::AllocateNewBlock(size_t block_bytes) {
   blocks_.emplace_back(new char[block_bytes]);
-  memory_usage_.fetch_add(block_bytes + sizeof(std::unique_ptr<char[]>),
-                          std::memory_order_relaxed);
+  memory_usage_.fetch_add(block_bytes + sizeof(std::unique_ptr<char[]>), std::memory_order_relaxed);
   return blocks_.back().get();
 }
 

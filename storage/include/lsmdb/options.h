@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -69,6 +70,11 @@ struct Options {
 
   // Not owned; must outlive the DB. May be null.
   const CompactionFilter* compaction_filter = nullptr;
+
+  // Receives the engine's log lines (recovery reports, background errors,
+  // flush and compaction summaries); level 0 = warning, 1 = notice, 2 = debug.
+  // Called from any thread. Null: warnings go to stderr, the rest is dropped.
+  std::function<void(int level, std::string_view message)> info_log;
 };
 
 struct ReadOptions {

@@ -1,0 +1,171 @@
+#pragma once
+
+// DBImpl: the engine behind lsmdb::DB.
+//
+// Threads (each owned here, started by Open, joined by the destructor):
+//  - callers' threads: Get/NewIterator read a pinned SuperVersion without
+//    holding the mutex; writers queue in writers_ and the front one (the
+//    leader) commits a whole group: one WAL append and memtable insert for
+//    many batches, done with mutex_ released.
+//  - sync thread: fdatasyncs the WAL for writers that need it (sync mode
+//    always or WriteOptions::sync) and once a second in everysec mode. Writers
+//    that arrive during an fsync share the next one (group commit); WriteAsync
+//    callers are called back from here, so no caller thread ever waits on disk.
+//  - flush thread: writes frozen memtables to level-0 tables.
+//  - compaction thread: runs leveled compactions, one at a time.
+//
+// Rejected alternative: fsync in the leader (leveldb's way). It makes every
+// waiting writer, including the server's I/O threads, sleep through the fsync.
+//
+// Lock order: manifest_mu_ (inside VersionSet) -> mutex_ -> sync_mu_.
+// compaction_mu_ serialises compactions (background and CompactRange) and is
+// taken before mutex_. No lock but compaction_mu_/manifest_mu_ is held across
+// file I/O; those two only ever block other compactions / version changes.
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lsmdb/db.h"
+#include "storage/db/compaction.h"
+#include "storage/db/version_set.h"
+#include "storage/memtable/memtable.h"
+#include "storage/sst/block_cache.h"
+#include "storage/sst/table_cache.h"
+#include "storage/wal/wal_writer.h"
+
+namespace lsmdb::storage {
+
+class DBImpl final : public DB {
+ public:
+  DBImpl(const Options& options, std::string dir);
+  ~DBImpl() override;
+
+  // Recovers the DB and starts the background threads.
+  Status Open();
+
+  Status Write(const WriteOptions& options, WriteBatch& batch) override;
+  Status WriteAsync(const WriteOptions& options, WriteBatch& batch,
+                    std::function<void(Status)> on_durable) override;
+  Result<bool> Get(const ReadOptions& options, std::string_view key, std::string* value) override;
+  std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) override;
+  const Snapshot* GetSnapshot() override;
+  void ReleaseSnapshot(const Snapshot* snapshot) override;
+  uint64_t LatestSequence() const override { return versions_->last_sequence(); }
+  Status Flush() override;
+  Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
+  Status Checkpoint(std::string_view dir) override;
+  bool GetProperty(std::string_view name, std::string* value) override;
+
+ private:
+  struct Writer;
+  struct ImmMem {
+    std::shared_ptr<MemTable> mem;
+    uint64_t log_number;  // the WAL holding its writes
+  };
+  // What a reader pins: memtables and table files as of one moment.
+  struct SuperVersion {
+    std::shared_ptr<MemTable> mem;
+    std::vector<std::shared_ptr<MemTable>> imm;  // newest first
+    VersionRef version;
+  };
+  struct SyncWaiter {
+    uint64_t target;
+    std::function<void(Status)> done;
+  };
+
+  Status WriteImpl(const WriteOptions& options, WriteBatch* batch,
+                   std::function<void(Status)>* on_durable);
+  WriteBatch* BuildBatchGroup(Writer** last_writer);  // REQUIRES: mutex_ held
+  Status MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force);
+  Status SwitchMemTable();  // REQUIRES: mutex_ held, caller is the write leader
+  void InstallSuperVersion();  // REQUIRES: mutex_ held
+  std::shared_ptr<const SuperVersion> PinSuperVersion(uint64_t* seq, const ReadOptions& ro);
+
+  // Sync thread and its clients.
+  void SyncLoop();
+  Status WaitForSync(uint64_t target);
+  void AddSyncWaiter(uint64_t target, std::function<void(Status)> done);
+
+  void FlushLoop();
+  void CompactionLoop();
+  // Writes `mem` as level-0 tables into *edit. REQUIRES: mutex_ held via lock.
+  Status WriteLevel0Table(const std::shared_ptr<MemTable>& mem, VersionEdit* edit,
+                          std::unique_lock<std::mutex>& lock);
+  // Runs one planned compaction. REQUIRES: compaction_mu_ held, mutex_ held via lock.
+  Status RunPlan(const CompactionPlan& plan, std::unique_lock<std::mutex>& lock);
+  void DeleteObsoleteFiles(std::unique_lock<std::mutex>& lock);
+  // Drops the edit's new files from pending_outputs_. REQUIRES: mutex_ held.
+  void ReleasePendingOutputs(const VersionEdit& edit);
+  void RecordBackgroundError(const Status& s);  // REQUIRES: mutex_ held
+  uint64_t SmallestSnapshot() const;           // REQUIRES: mutex_ held
+  Status RecoverWal(uint64_t number, VersionEdit* edit, uint64_t* max_sequence,
+                    std::unique_lock<std::mutex>& lock);
+  void Log(int level, const std::string& msg) const;
+  TableOptions MakeTableOptions() const;
+
+  const Options options_;
+  const std::string dir_;
+  std::unique_ptr<FileLock> file_lock_;
+  std::unique_ptr<BlockCache> block_cache_;
+  std::unique_ptr<TableCache> table_cache_;
+  std::unique_ptr<VersionSet> versions_;
+
+  std::mutex mutex_;
+  std::condition_variable bg_cv_;  // signalled when flush/compaction state changes
+  std::shared_ptr<MemTable> mem_;                       // GUARDED_BY(mutex_)
+  uint64_t mem_log_number_ = 0;                         // GUARDED_BY(mutex_)
+  std::deque<ImmMem> imm_;                              // GUARDED_BY(mutex_), oldest first
+  std::shared_ptr<const SuperVersion> super_version_;   // GUARDED_BY(mutex_)
+  std::shared_ptr<WritableFile> logfile_;               // written by the write leader only
+  std::unique_ptr<WalWriter> log_;
+  std::deque<Writer*> writers_;                         // GUARDED_BY(mutex_)
+  WriteBatch group_batch_;                              // used by the leader only
+  Status bg_error_;                                     // GUARDED_BY(mutex_), sticky
+  std::multiset<uint64_t> snapshots_;                   // GUARDED_BY(mutex_)
+  std::set<uint64_t> pending_outputs_;                  // GUARDED_BY(mutex_)
+  int disable_deletions_ = 0;                           // GUARDED_BY(mutex_)
+  bool flush_running_ = false;                          // GUARDED_BY(mutex_)
+  // Set by the destructor; relaxed loads poll it in long loops.
+  std::atomic<bool> shutting_down_{false};
+
+  std::mutex compaction_mu_;
+
+  // WAL durability accounting, in bytes appended since Open across all files.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;       // wakes the sync thread
+  std::condition_variable sync_done_cv_;  // wakes blocked writers
+  uint64_t wal_written_ = 0;              // GUARDED_BY(sync_mu_)
+  uint64_t wal_synced_ = 0;               // GUARDED_BY(sync_mu_)
+  uint64_t wal_sync_wanted_ = 0;          // GUARDED_BY(sync_mu_)
+  Status sync_error_;                     // GUARDED_BY(sync_mu_), sticky
+  std::shared_ptr<WritableFile> sync_file_;                 // GUARDED_BY(sync_mu_)
+  std::vector<std::shared_ptr<WritableFile>> retired_logs_;  // GUARDED_BY(sync_mu_)
+  std::vector<SyncWaiter> sync_waiters_;                    // GUARDED_BY(sync_mu_)
+  bool sync_stop_ = false;                                  // GUARDED_BY(sync_mu_)
+  // Set once a WAL fsync failed, so the write path (which holds mutex_, not
+  // sync_mu_) notices without taking sync_mu_ on every group.
+  std::atomic<bool> sync_failed_{false};
+
+  std::thread sync_thread_;
+  std::thread flush_thread_;
+  std::thread compaction_thread_;
+
+  // Figures for GetProperty; relaxed atomics, read approximately.
+  std::atomic<uint64_t> user_bytes_written_{0};
+  std::atomic<uint64_t> flush_bytes_written_{0};
+  std::atomic<uint64_t> compaction_bytes_read_{0};
+  std::atomic<uint64_t> compaction_bytes_written_{0};
+  std::atomic<uint64_t> compactions_{0};
+  std::atomic<uint64_t> flushes_{0};
+  std::atomic<uint64_t> stall_micros_{0};
+  std::atomic<uint64_t> wal_syncs_{0};
+};
+
+}  // namespace lsmdb::storage

@@ -1,0 +1,125 @@
+#include "storage/memtable/memtable.h"
+
+#include <cassert>
+
+namespace lsmdb::storage {
+
+namespace {
+
+// Builds "varint32 klen | user_key | tag" for skiplist lookups, on the stack
+// for ordinary keys so Get does not allocate.
+class LookupKey {
+ public:
+  LookupKey(std::string_view user_key, uint64_t tag) {
+    Init(user_key.data(), user_key.size(), tag);
+  }
+  // From an already-built internal key.
+  explicit LookupKey(std::string_view internal_key) {
+    assert(internal_key.size() >= 8);
+    Init(internal_key.data(), internal_key.size() - 8,
+         DecodeFixed64(internal_key.data() + internal_key.size() - 8));
+  }
+  ~LookupKey() {
+    if (start_ != space_) delete[] start_;
+  }
+  LookupKey(const LookupKey&) = delete;
+  LookupKey& operator=(const LookupKey&) = delete;
+
+  const char* entry() const { return start_; }
+
+ private:
+  void Init(const char* user_key, size_t user_len, uint64_t tag) {
+    size_t needed = user_len + 8 + 5;
+    start_ = needed <= sizeof(space_) ? space_ : new char[needed];
+    char* p = EncodeVarint32(start_, static_cast<uint32_t>(user_len + 8));
+    std::memcpy(p, user_key, user_len);
+    EncodeFixed64(p + user_len, tag);
+  }
+  char* start_;
+  char space_[200];
+};
+
+}  // namespace
+
+// Iterator over a memtable's internal keys (see NewIterator in the header).
+class MemTableIterator final : public lsmdb::Iterator {
+ public:
+  MemTableIterator(const MemTable* mem, std::shared_ptr<const MemTable> keep_alive)
+      : keep_alive_(std::move(keep_alive)), iter_(&mem->table_) {}
+
+  bool Valid() const override { return iter_.Valid(); }
+  void SeekToFirst() override { iter_.SeekToFirst(); }
+  void SeekToLast() override { iter_.SeekToLast(); }
+  void Seek(std::string_view target) override {
+    LookupKey k(target);
+    iter_.Seek(k.entry());
+  }
+  void SeekForPrev(std::string_view target) override {
+    LookupKey k(target);
+    iter_.SeekForPrev(k.entry());
+  }
+  void Next() override { iter_.Next(); }
+  void Prev() override { iter_.Prev(); }
+  std::string_view key() const override { return DecodeLengthPrefixed(iter_.key()); }
+  std::string_view value() const override {
+    std::string_view k = DecodeLengthPrefixed(iter_.key());
+    return DecodeLengthPrefixed(k.data() + k.size());
+  }
+  Status status() const override { return Status::OK(); }
+
+ private:
+  std::shared_ptr<const MemTable> keep_alive_;  // may be null (caller keeps it alive)
+  MemTable::Table::Iterator iter_;
+};
+
+MemTable::MemTable() : table_(KeyComparator(), &arena_) {}
+MemTable::~MemTable() = default;
+
+void MemTable::Add(uint64_t seq, ValueType type, std::string_view user_key,
+                   std::string_view value) {
+  assert(seq <= kMaxSequenceNumber);
+  const size_t key_size = user_key.size();
+  const size_t val_size = value.size();
+  const size_t internal_key_size = key_size + 8;
+  const size_t encoded_len =
+      VarintLength(internal_key_size) + internal_key_size + VarintLength(val_size) + val_size;
+  char* buf = table_.AllocateKey(encoded_len);
+  char* p = EncodeVarint32(buf, static_cast<uint32_t>(internal_key_size));
+  std::memcpy(p, user_key.data(), key_size);
+  p += key_size;
+  EncodeFixed64(p, PackTag(seq, type));
+  p += 8;
+  p = EncodeVarint32(p, static_cast<uint32_t>(val_size));
+  if (val_size > 0) std::memcpy(p, value.data(), val_size);
+  assert(p + val_size == buf + encoded_len);
+  table_.InsertAllocated(buf);
+  num_entries_.fetch_add(1, std::memory_order_relaxed);
+}
+
+MemTable::GetResult MemTable::Get(std::string_view user_key, uint64_t snapshot_seq,
+                                  std::string* value) const {
+  LookupKey lkey(user_key, PackTag(snapshot_seq, kValueTypeForSeek));
+  Table::Iterator iter(&table_);
+  iter.Seek(lkey.entry());
+  if (!iter.Valid()) return GetResult::kNotPresent;
+  // The first entry >= lookup key is the newest with sequence <= snapshot_seq,
+  // if its user key matches.
+  std::string_view ikey = DecodeLengthPrefixed(iter.key());
+  if (ExtractUserKey(ikey) != user_key) return GetResult::kNotPresent;
+  switch (static_cast<ValueType>(ExtractTag(ikey) & 0xff)) {
+    case kTypeValue: {
+      std::string_view v = DecodeLengthPrefixed(ikey.data() + ikey.size());
+      value->assign(v.data(), v.size());
+      return GetResult::kFound;
+    }
+    case kTypeDeletion:
+      return GetResult::kDeleted;
+  }
+  return GetResult::kNotPresent;  // unreachable: Add only stores the two types
+}
+
+std::unique_ptr<lsmdb::Iterator> MemTable::NewIterator() const {
+  return std::make_unique<MemTableIterator>(this, weak_from_this().lock());
+}
+
+}  // namespace lsmdb::storage

@@ -1,0 +1,117 @@
+#pragma once
+
+// MemTable: the in-memory write buffer of the engine, a skiplist of entries
+// allocated in an Arena.
+//
+// Entry format (one contiguous arena allocation, the skiplist key points at it):
+//
+//   +-----------------+--------------------------------+-----------------+-------+
+//   | varint32 klen   | internal key (klen bytes):     | varint32 vlen   | value |
+//   | = user_len + 8  | user key | tag fixed64 LE      |                 |       |
+//   +-----------------+--------------------------------+-----------------+-------+
+//
+// tag = (sequence << 8) | ValueType, see storage/db/dbformat.h. Entries sort by
+// internal key order: user key ascending, then tag descending (newest first).
+//
+// Thread-safety: Add needs external synchronisation (one writer at a time).
+// Get, NewIterator, the iterators themselves (one thread per iterator),
+// ApproximateMemoryUsage, NumEntries and Empty may run concurrently with Add.
+//
+// Lifetime: a MemTable is shared through std::shared_ptr<MemTable>; iterators
+// from NewIterator() hold a reference, so the memtable lives until the last
+// iterator is destroyed.
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "lsmdb/iterator.h"
+#include "storage/db/dbformat.h"
+#include "storage/memtable/skiplist.h"
+#include "storage/util/arena.h"
+
+namespace lsmdb::storage {
+
+class MemTable : public std::enable_shared_from_this<MemTable> {
+ public:
+  enum class GetResult { kFound, kDeleted, kNotPresent };
+
+  MemTable();
+  ~MemTable();
+  MemTable(const MemTable&) = delete;
+  MemTable& operator=(const MemTable&) = delete;
+
+  // Adds an entry mapping (user_key, seq, type) to value (value is ignored, and
+  // should be empty, for kTypeDeletion). Copies the bytes into the arena.
+  // REQUIRES: external single-writer synchronisation; (user_key, seq) not
+  // already present; seq <= kMaxSequenceNumber.
+  void Add(uint64_t seq, ValueType type, std::string_view user_key, std::string_view value);
+
+  // Looks up the newest version of user_key with sequence <= snapshot_seq.
+  // kFound: it is a value, copied into *value. kDeleted: it is a deletion
+  // tombstone (*value untouched). kNotPresent: this memtable has no version
+  // visible at snapshot_seq; look in older data. No allocation except *value's.
+  GetResult Get(std::string_view user_key, uint64_t snapshot_seq, std::string* value) const;
+
+  // An iterator over the INTERNAL keys: key() is an internal key (user key |
+  // tag), value() the value. Seek/SeekForPrev take internal-key targets
+  // (e.g. MakeInternalKey(user, seq, kValueTypeForSeek)). status() is always OK.
+  // Sees entries added before the call and possibly some added during
+  // iteration. If this memtable is owned by a shared_ptr the iterator keeps it
+  // alive; otherwise the caller must keep the memtable alive.
+  std::unique_ptr<lsmdb::Iterator> NewIterator() const;
+
+  // Bytes held by the arena (the memtable's size for flush decisions).
+  // Thread-safe.
+  size_t ApproximateMemoryUsage() const { return arena_.MemoryUsage(); }
+  // Number of Add calls so far. Thread-safe.
+  uint64_t NumEntries() const { return num_entries_.load(std::memory_order_relaxed); }
+  bool Empty() const { return NumEntries() == 0; }
+
+  // Orders two entries (pointers to the start of their varint32 klen) by
+  // internal key. Public for the skiplist and tests.
+  struct KeyComparator {
+    int operator()(const char* a, const char* b) const;
+  };
+
+ private:
+  using Table = SkipList<const char*, KeyComparator>;
+  friend class MemTableIterator;
+
+  Arena arena_;
+  Table table_;
+  std::atomic<uint64_t> num_entries_{0};
+};
+
+// Returns the varint32-length-prefixed string starting at p: the internal key
+// of an entry when p is the entry's start, its value when p follows the key.
+inline std::string_view DecodeLengthPrefixed(const char* p) {
+  // The bytes were written by Add, so the varint is well formed.
+  uint32_t len = static_cast<unsigned char>(*p++);
+  if (len >= 128) {
+    len &= 127;
+    for (uint32_t shift = 7;; shift += 7) {
+      const uint32_t byte = static_cast<unsigned char>(*p++);
+      len |= (byte & 127) << shift;
+      if (byte < 128) break;
+    }
+  }
+  return std::string_view(p, len);
+}
+
+inline int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
+  std::string_view ka = DecodeLengthPrefixed(a);
+  std::string_view kb = DecodeLengthPrefixed(b);
+  const size_t ua = ka.size() - 8, ub = kb.size() - 8;
+  const size_t n = ua < ub ? ua : ub;
+  int r = std::memcmp(ka.data(), kb.data(), n);
+  if (r != 0) return r;
+  if (ua != ub) return ua < ub ? -1 : 1;
+  const uint64_t ta = DecodeFixed64(ka.data() + ua), tb = DecodeFixed64(kb.data() + ub);
+  return ta > tb ? -1 : (ta < tb ? 1 : 0);
+}
+
+}  // namespace lsmdb::storage

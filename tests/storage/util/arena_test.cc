@@ -1,0 +1,58 @@
+#include "storage/util/arena.h"
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <utility>
+#include <vector>
+
+namespace lsmdb::storage {
+namespace {
+
+TEST_CASE("A new arena uses no memory", "[storage][arena]") {
+  Arena arena;
+  CHECK(arena.MemoryUsage() == 0);
+}
+
+TEST_CASE("Aligned allocations are aligned whatever came before", "[storage][arena]") {
+  Arena arena;
+  const size_t align = alignof(std::max_align_t) > 8 ? alignof(std::max_align_t) : 8;
+  for (size_t i = 1; i < 3000; i++) {
+    (void)arena.Allocate(i % 13 + 1);  // misalign the bump pointer
+    char* p = arena.AllocateAligned(i % 200 + 1);
+    CHECK(reinterpret_cast<uintptr_t>(p) % align == 0);
+  }
+  // Large aligned allocations (own block) are aligned too.
+  CHECK(reinterpret_cast<uintptr_t>(arena.AllocateAligned(5000)) % align == 0);
+}
+
+TEST_CASE("Arena allocations keep their contents and usage grows with them", "[storage][arena]") {
+  Arena arena;
+  std::mt19937 rng(301);
+  std::vector<std::pair<size_t, char*>> allocated;
+  size_t bytes = 0;
+  for (int i = 0; i < 5000; i++) {
+    size_t s;
+    if (i % 500 == 0) {
+      s = 1 + rng() % 6000;  // sometimes larger than a block
+    } else {
+      s = 1 + rng() % (i % 10 == 0 ? 100 : 20);
+    }
+    char* r = (rng() % 4 == 0) ? arena.AllocateAligned(s) : arena.Allocate(s);
+    for (size_t b = 0; b < s; b++) r[b] = static_cast<char>(i % 256);
+    bytes += s;
+    allocated.emplace_back(s, r);
+    REQUIRE(arena.MemoryUsage() >= bytes);
+    if (i > 100) REQUIRE(arena.MemoryUsage() <= bytes * 1.25 + 8192);
+  }
+  for (size_t i = 0; i < allocated.size(); i++) {
+    auto [s, p] = allocated[i];
+    for (size_t b = 0; b < s; b++) {
+      REQUIRE(static_cast<unsigned char>(p[b]) == i % 256);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lsmdb::storage
