@@ -2,6 +2,9 @@
 
 // The one checksum of every on-disk format: the low 32 bits of XXH3-64.
 
+#ifndef XXH_STATIC_LINKING_ONLY
+#define XXH_STATIC_LINKING_ONLY  // for XXH3_state_t
+#endif
 #include <xxhash.h>
 
 #include <cstdint>
