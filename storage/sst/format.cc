@@ -1,7 +1,3 @@
-// checksum.h uses XXH3_state_t, which xxhash.h declares only with this macro.
-#ifndef XXH_STATIC_LINKING_ONLY
-#define XXH_STATIC_LINKING_ONLY
-#endif
 #include "storage/sst/format.h"
 
 #include <fmt/format.h>

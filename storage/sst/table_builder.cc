@@ -28,10 +28,6 @@
 //
 // A data block is cut once its uncompressed size reaches block_size.
 
-// checksum.h uses XXH3_state_t, which xxhash.h declares only with this macro.
-#ifndef XXH_STATIC_LINKING_ONLY
-#define XXH_STATIC_LINKING_ONLY
-#endif
 #include "storage/sst/table_builder.h"
 
 #include <cassert>

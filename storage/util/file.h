@@ -8,6 +8,7 @@
 // fdatasyncs what has already reached the OS). RandomAccessFile is fully
 // thread-safe (pread).
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -43,6 +44,7 @@ class WritableFile {
   std::string path_;
   int fd_;
   uint64_t size_;
+  std::atomic<uint64_t> flushed_;  // bytes handed to the OS; read by Sync on another thread
   std::string buf_;
 };
 
@@ -94,5 +96,15 @@ class FileLock {
   explicit FileLock(int fd) : fd_(fd) {}
   int fd_;
 };
+
+// Power-cut simulation for tests. While tracking is on, every WritableFile
+// records how many of its bytes a Sync() made durable. CopySyncedState then
+// copies a DB directory as a power cut at this instant would leave it: each
+// tracked file cut to its synced length (an unsynced new file is empty),
+// untracked files whole.
+namespace fault {
+void EnableTracking(bool on);
+Status CopySyncedState(const std::string& from_dir, const std::string& to_dir);
+}  // namespace fault
 
 }  // namespace lsmdb::storage
