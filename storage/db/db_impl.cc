@@ -56,10 +56,12 @@ Status InsertInto(const WriteBatch& batch, MemTable* mem) {
 }  // namespace
 
 struct DBImpl::Writer {
-  explicit Writer(WriteBatch* b, bool s, bool no_wal) : batch(b), sync(s), disable_wal(no_wal) {}
+  Writer(WriteBatch* b, bool s, bool no_wal, bool only_wal)
+      : batch(b), sync(s), disable_wal(no_wal), wal_only(only_wal) {}
   WriteBatch* batch;  // null: a request to switch the memtable (Flush)
   bool sync;
   bool disable_wal;
+  bool wal_only;
   bool done = false;
   Status status;
   uint64_t sync_target = 0;
@@ -215,7 +217,10 @@ Status DBImpl::WriteAsync(const WriteOptions& options, WriteBatch& batch,
 Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* batch,
                          std::function<void(Status)>* on_durable) {
   bool need_sync = options.sync || options_.sync_mode == SyncMode::kAlways;
-  Writer w(batch, need_sync, options.disable_wal);
+  if (options.disable_wal && options.wal_only) {
+    return Status::InvalidArgument("disable_wal and wal_only together write nothing");
+  }
+  Writer w(batch, need_sync, options.disable_wal, options.wal_only);
   std::unique_lock<std::mutex> lock(mutex_);
   writers_.push_back(&w);
   while (!w.done && &w != writers_.front()) w.cv.wait(lock);
@@ -237,7 +242,7 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* batch,
         s = log_->AddRecord(group->Contents());
         if (s.ok()) s = logfile_->Flush();
       }
-      if (s.ok()) s = InsertInto(*group, mem.get());
+      if (s.ok() && !w.wal_only) s = InsertInto(*group, mem.get());
       uint64_t appended = logfile_->Size() - before;
       user_bytes_written_.fetch_add(group->ApproximateSize(), std::memory_order_relaxed);
       lock.lock();
@@ -288,7 +293,10 @@ WriteBatch* DBImpl::BuildBatchGroup(Writer** last_writer) {
   for (auto it = writers_.begin() + 1; it != writers_.end(); ++it) {
     Writer* w = *it;
     // A null batch (flush request) or a different WAL choice ends the group.
-    if (w->batch == nullptr || w->disable_wal != first->disable_wal) break;
+    if (w->batch == nullptr || w->disable_wal != first->disable_wal ||
+        w->wal_only != first->wal_only) {
+      break;
+    }
     size += w->batch->ApproximateSize();
     if (size > max_size) break;
     if (result == first->batch) {

@@ -89,6 +89,13 @@ struct WriteOptions {
   bool sync = false;
   // Skip the WAL (the write is lost by a crash before the next flush).
   bool disable_wal = false;
+  // Append the batch to the WAL (and so to the replication stream) without
+  // applying it to the memtable. Used with disable_wal writes of the same
+  // updates to make a multi-step transaction durable as one record: the
+  // steps are applied (visible, memtable only), then the whole is logged once.
+  // Recovery replays the record, so after a crash the transaction is either
+  // entirely there or entirely absent.
+  bool wal_only = false;
 };
 
 }  // namespace lsmdb

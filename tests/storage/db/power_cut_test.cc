@@ -96,3 +96,39 @@ TEST_CASE("the compaction filter removes entries without resurrecting older vers
 }
 
 }  // namespace lsmdb
+
+namespace lsmdb {
+
+TEST_CASE("a transaction applied without the WAL and logged once survives a crash whole",
+          "[storage][db][txn]") {
+  test::TempDir dir;
+  Options o = test::SmallOptions();
+  o.write_buffer_size = 64 << 20;
+  {
+    auto db = test::OpenOrDie(o, dir.path());
+    WriteOptions memtable_only;
+    memtable_only.disable_wal = true;
+    WriteBatch step1, step2, whole;
+    step1.Put("a", "1");
+    step2.Put("b", "2");
+    REQUIRE(db->Write(memtable_only, step1).ok());
+    REQUIRE(db->Write(memtable_only, step2).ok());
+    std::string v;
+    REQUIRE(*db->Get(ReadOptions(), "b", &v));  // visible before it is logged
+    whole.Append(step1);
+    whole.Append(step2);
+    WriteOptions log_only;
+    log_only.wal_only = true;
+    REQUIRE(db->Write(log_only, whole).ok());
+    WriteBatch step3;  // applied but never logged: lost by the "crash"
+    step3.Put("c", "3");
+    REQUIRE(db->Write(memtable_only, step3).ok());
+  }
+  auto db = test::OpenOrDie(o, dir.path());
+  std::string v;
+  CHECK(*db->Get(ReadOptions(), "a", &v));
+  CHECK(*db->Get(ReadOptions(), "b", &v));
+  CHECK_FALSE(*db->Get(ReadOptions(), "c", &v));
+}
+
+}  // namespace lsmdb
