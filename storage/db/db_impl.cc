@@ -701,7 +701,11 @@ Status DBImpl::RunPlan(const CompactionPlan& plan, std::unique_lock<std::mutex>&
   CompactionStats stats;
   auto start = Clock::now();
   Status s = RunCompaction(params, *input, &outputs, &stats);
+  // Unpin the input version before DeleteObsoleteFiles below, or the inputs
+  // would look live and stay on disk until the next open.
   input.reset();
+  params.is_base_level = nullptr;
+  version.reset();
   lock.lock();
   if (!s.ok()) {
     for (uint64_t n : numbers) pending_outputs_.erase(n);

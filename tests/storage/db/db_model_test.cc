@@ -8,6 +8,7 @@
 #include <string>
 
 #include "lsmdb/db.h"
+#include "storage/util/file.h"
 #include "tests/storage/db/db_test_util.h"
 
 namespace lsmdb {
@@ -122,6 +123,34 @@ TEST_CASE("random operations match a std::map through flushes, compactions and r
   db.reset();
   db = test::OpenOrDie(options, dir.path());
   CheckScan(*db, model, nullptr);
+}
+
+}  // namespace lsmdb
+
+namespace lsmdb {
+
+TEST_CASE("compaction deletes its input tables at once", "[storage][db]") {
+  test::TempDir dir;
+  Options o = test::SmallOptions();
+  auto db = test::OpenOrDie(o, dir.path());
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < 3000; i++) {
+      REQUIRE(db->Put(WriteOptions(), fmt::format("k{:05}", i), std::string(100, 'a' + round)).ok());
+    }
+    REQUIRE(db->Flush().ok());
+  }
+  REQUIRE(db->CompactRange(nullptr, nullptr).ok());
+  int live = 0;
+  for (int level = 0; level < 7; level++) {
+    std::string n;
+    REQUIRE(db->GetProperty(fmt::format("lsmdb.num-files-at-level{}", level), &n));
+    live += std::stoi(n);
+  }
+  auto names = storage::ListDir(dir.path());
+  REQUIRE(names.ok());
+  int on_disk = 0;
+  for (const auto& name : *names) on_disk += name.size() > 4 && name.substr(name.size() - 4) == ".sst";
+  CHECK(on_disk == live);
 }
 
 }  // namespace lsmdb
