@@ -33,7 +33,8 @@ class CommandContext {
   resp::ReplyBuilder& reply() { return reply_; }
   Keyspace& keyspace() { return keyspace_; }
   Committer& committer() { return committer_; }
-  // Null in the in-process test harness.
+  // The server is null only for contexts built without one (tests/src/harness.h
+  // provides a real, socket-less Server); the client is null likewise.
   Server* server() { return server_; }
   Client* client() { return client_; }
 

@@ -239,8 +239,9 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* batch,
       lock.unlock();
       // Only the leader touches log_ and the memtable's writer side.
       if (!w.disable_wal) {
+        std::lock_guard<std::mutex> wal_lock(wal_buf_mu_);
         s = log_->AddRecord(group->Contents());
-        if (s.ok()) s = logfile_->Flush();
+        if (s.ok() && !options_.manual_wal_flush) s = logfile_->Flush();
       }
       if (s.ok() && !w.wal_only) s = InsertInto(*group, mem.get());
       uint64_t appended = logfile_->Size() - before;
@@ -351,14 +352,22 @@ Status DBImpl::SwitchMemTable() {
   }
   std::shared_ptr<WritableFile> file = std::move(opened).value();
   {
+    std::lock_guard<std::mutex> wal_lock(wal_buf_mu_);
+    Status flushed = logfile_->Flush();
+    if (!flushed.ok()) {
+      RecordBackgroundError(flushed);
+      return flushed;
+    }
+    logfile_ = file;
+    log_ = std::make_unique<WalWriter>(logfile_.get());
+  }
+  {
     // The old WAL is handed to the sync thread, which syncs it with the next
     // round before anyone waiting on bytes in it is released.
     std::lock_guard<std::mutex> sync_lock(sync_mu_);
     retired_logs_.push_back(sync_file_);
     sync_file_ = file;
   }
-  logfile_ = std::move(file);
-  log_ = std::make_unique<WalWriter>(logfile_.get());
   imm_.push_back({mem_, mem_log_number_});
   mem_ = std::make_shared<MemTable>();
   mem_log_number_ = number;
@@ -402,7 +411,8 @@ void DBImpl::SyncLoop() {
     files.swap(retired_logs_);
     files.push_back(sync_file_);
     lock.unlock();
-    Status s;
+    // Buffered records (manual_wal_flush) must reach the OS before the fsync.
+    Status s = FlushWal();
     for (auto& f : files) {
       if (f && s.ok()) s = f->Sync();
     }
@@ -434,6 +444,19 @@ void DBImpl::SyncLoop() {
   }
   sync_waiters_.clear();
   sync_done_cv_.notify_all();
+}
+
+Status DBImpl::FlushWal() {
+  Status s;
+  {
+    std::lock_guard<std::mutex> wal_lock(wal_buf_mu_);
+    if (logfile_) s = logfile_->Flush();
+  }
+  if (!s.ok()) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    RecordBackgroundError(s);
+  }
+  return s;
 }
 
 Status DBImpl::WaitForSync(uint64_t target) {
@@ -814,7 +837,16 @@ Status DBImpl::Checkpoint(std::string_view target_dir) {
   lock.unlock();
   // Wait for the current write group, then read the live WAL's size.
   std::unique_lock<std::mutex> lock2(mutex_);
-  logs.emplace_back(mem_log_number_, logfile_->Size());
+  {
+    // Every record appended so far is whole and, after this flush, in the OS.
+    std::lock_guard<std::mutex> wal_lock(wal_buf_mu_);
+    Status flushed = logfile_->Flush();
+    if (!flushed.ok()) {
+      disable_deletions_--;
+      return flushed;
+    }
+    logs.emplace_back(mem_log_number_, logfile_->Size());
+  }
   uint64_t last_sequence = versions_->last_sequence();
   uint64_t next_file = versions_->next_file_number();
   lock2.unlock();

@@ -17,7 +17,7 @@
 // Rejected alternative: fsync in the leader (leveldb's way). It makes every
 // waiting writer, including the server's I/O threads, sleep through the fsync.
 //
-// Lock order: manifest_mu_ (inside VersionSet) -> mutex_ -> sync_mu_.
+// Lock order: manifest_mu_ (inside VersionSet) -> mutex_ -> wal_buf_mu_ -> sync_mu_.
 // compaction_mu_ serialises compactions (background and CompactRange) and is
 // taken before mutex_. No lock but compaction_mu_/manifest_mu_ is held across
 // file I/O; those two only ever block other compactions / version changes.
@@ -59,6 +59,7 @@ class DBImpl final : public DB {
   void ReleaseSnapshot(const Snapshot* snapshot) override;
   uint64_t LatestSequence() const override { return versions_->last_sequence(); }
   Status Flush() override;
+  Status FlushWal() override;
   Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
   Status Checkpoint(std::string_view dir) override;
   bool GetProperty(std::string_view name, std::string* value) override;
@@ -123,7 +124,12 @@ class DBImpl final : public DB {
   uint64_t mem_log_number_ = 0;                         // GUARDED_BY(mutex_)
   std::deque<ImmMem> imm_;                              // GUARDED_BY(mutex_), oldest first
   std::shared_ptr<const SuperVersion> super_version_;   // GUARDED_BY(mutex_)
-  std::shared_ptr<WritableFile> logfile_;               // written by the write leader only
+  // The live WAL. Records are appended by the write leader and flushed to the
+  // OS by the leader, FlushWal() or the sync thread, all under wal_buf_mu_
+  // (held across at most one write(2) of <= 64 KiB, never across fsync).
+  // The pointers change only in SwitchMemTable, under mutex_ and wal_buf_mu_.
+  std::mutex wal_buf_mu_;
+  std::shared_ptr<WritableFile> logfile_;
   std::unique_ptr<WalWriter> log_;
   std::deque<Writer*> writers_;                         // GUARDED_BY(mutex_)
   WriteBatch group_batch_;                              // used by the leader only

@@ -87,6 +87,11 @@ class DB {
   // Sequence number of the last applied write.
   virtual uint64_t LatestSequence() const = 0;
 
+  // Hands every WAL record buffered so far to the OS (see
+  // Options::manual_wal_flush); after it a process crash loses none of them.
+  // Does not fsync. An error here is sticky, like a failed write.
+  virtual Status FlushWal() = 0;
+
   // Writes the memtable (and any frozen ones) out as level-0 tables and waits.
   virtual Status Flush() = 0;
 

@@ -44,6 +44,12 @@ struct Options {
   bool repair_wal = false;
 
   SyncMode sync_mode = SyncMode::kEverySec;
+  // When false, each write group's WAL record is handed to the OS (write(2))
+  // before the write returns, so a process crash loses nothing acknowledged.
+  // When true, records collect in a user-space buffer until DB::FlushWal(), a
+  // sync, or 64 KiB: a server calls FlushWal() once per pipeline of commands,
+  // before it sends their replies, and saves a system call per write.
+  bool manual_wal_flush = false;
 
   // Memtable size at which it is frozen and flushed to a level-0 table.
   size_t write_buffer_size = 64 << 20;

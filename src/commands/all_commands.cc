@@ -1,0 +1,12 @@
+#include "src/commands/all_commands.h"
+
+namespace lsmdb::server {
+
+void RegisterAllCommands(CommandTable& table) {
+  RegisterConnectionCommands(table);
+  RegisterServerCommands(table);
+  RegisterStringCommands(table);
+  RegisterKeyspaceCommands(table);
+}
+
+}  // namespace lsmdb::server

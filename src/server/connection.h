@@ -1,0 +1,119 @@
+#pragma once
+
+// Connection: one client socket on one I/O thread.
+//
+// Design note. Each connection reads into one buffer, parses every complete
+// command in it (pipelining), runs them in order and appends their replies to
+// one output string, then writes that string once (a non-blocking write first,
+// an async write for any rest). Everything happens on the connection's I/O
+// thread, so there is no lock here.
+//
+// Writes and durability. The connection is the Committer of its commands:
+// Commit() calls DB::WriteAsync. If the engine reports durability inline
+// (appendfsync everysec/no), nothing more happens. Otherwise the connection
+// parks after the current command: it stops parsing, holds its output
+// (replies must not reach the client before the data is durable), and reads
+// no more. The engine's sync thread posts the completion back to this I/O
+// thread, which then resumes. If durability failed, that command's reply is
+// replaced by the error. So replies stay in order and no I/O thread waits on
+// an fsync. Rejected: letting the pipeline run ahead while writes are pending
+// (needs per-reply durability marks to hold back only part of the output;
+// more state for little gain, since other connections keep the WAL busy and
+// share each fsync).
+//
+// Limits: client-query-buffer-limit (close when the unparsed input exceeds
+// it), the output soft limit (stop reading until the output drains) and hard
+// limit (close), proto-max-bulk-len (through the parser). A protocol error
+// is replied to and the connection closes after the write.
+
+#include <asio.hpp>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "protocol/reply_builder.h"
+#include "protocol/resp_parser.h"
+#include "src/server/client.h"
+#include "src/server/server.h"
+#include "src/types/committer.h"
+
+namespace lsmdb::server {
+
+class Connection : public std::enable_shared_from_this<Connection>, private Committer {
+ public:
+  // `socket` must belong to `io`, the io_context of I/O thread `thread_index`.
+  Connection(Server& server, asio::io_context& io, asio::ip::tcp::socket socket,
+             size_t thread_index);
+  ~Connection() override;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Registers the client and starts reading. Call once, on the I/O thread.
+  void Start();
+  // Closes the socket at once (no flush). Idempotent; on the I/O thread.
+  void Close();
+
+ private:
+  // Committer: see the design note.
+  Status Commit(WriteBatch& batch) override;
+  // Runs on the engine's thread (or inline) when a batch is durable.
+  void OnDurableAnyThread(const Status& s);
+  // Runs on the I/O thread once every pending batch of the command is durable.
+  void OnDurable();
+  // Drops the output from `reply_start` on and writes the durability error.
+  void ReplaceReplyWithDurableError(size_t reply_start);
+
+  // Does whatever is possible now: run commands, write, read, close.
+  void Pump();
+  void ProcessInput();
+  void Flush();
+  void StartRead();
+  void OnRead(const asio::error_code& ec, size_t n);
+  void OnWrite(const asio::error_code& ec, size_t n);
+  size_t PendingOutput() const { return out_.size() + (wbuf_.size() - woff_); }
+
+  Server& server_;
+  asio::io_context& io_;
+  asio::ip::tcp::socket socket_;
+  ThreadStats& stats_;
+  Client client_;
+  resp::RequestParser parser_;
+
+  // Input: bytes [in_begin_, in_end_) of in_ are received and not yet parsed.
+  std::unique_ptr<char[]> in_;
+  size_t in_cap_ = 0;
+  size_t in_begin_ = 0;
+  size_t in_end_ = 0;
+  size_t query_limit_ = 0;
+  size_t output_soft_limit_ = 0;  // 0 = none
+  size_t output_hard_limit_ = 0;  // 0 = none
+
+  // Output: replies are appended to out_; wbuf_[woff_..] is being written.
+  std::string out_;
+  std::string wbuf_;
+  size_t woff_ = 0;
+  resp::ReplyBuilder reply_;
+
+  bool reading_ = false;
+  bool writing_ = false;
+  bool closing_ = false;  // close once the output is written
+  bool closed_ = false;
+  bool parked_ = false;  // waiting for durability: no parsing, no output
+  // A write was committed since the WAL was last flushed to the OS; flushed
+  // (DB::FlushWal) before replies go out, once per pipeline.
+  bool wal_dirty_ = false;
+  size_t parked_reply_start_ = 0;
+
+  // Durability of this command's batches. Low bits: callbacks still due;
+  // kWaitingBit: the I/O thread has parked and wants OnDurable posted.
+  static constexpr uint32_t kWaitingBit = 1u << 31;
+  std::atomic<uint32_t> durable_state_{0};  // acq_rel: orders the callbacks' writes
+  // Set (release) when a batch failed to become durable; read on the I/O thread.
+  std::atomic<bool> durable_failed_{false};
+  std::mutex durable_mu_;
+  Status durable_error_;                   // GUARDED_BY(durable_mu_)
+  std::shared_ptr<Connection> keepalive_;  // set while parked
+};
+
+}  // namespace lsmdb::server

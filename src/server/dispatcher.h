@@ -1,0 +1,37 @@
+#pragma once
+
+// The dispatcher: runs one parsed command through Redis's checks, in Redis's
+// order, then its handler:
+//   lookup  -> "ERR unknown command '<name>', with args beginning with: ..."
+//   arity   -> "ERR wrong number of arguments for '<name>' command"
+//   auth    -> "NOAUTH Authentication required." unless kCmdNoAuth
+//   (flag gates: loading, read-only replica, OOM, cluster slots: later issues)
+//   MULTI   -> Server::multi_hook() may queue the command
+//   handler -> a non-OK Status becomes the error reply (WriteError)
+// It also keeps the per-command statistics and the slow log, and applies
+// CLIENT REPLY OFF/SKIP by dropping the command's reply bytes.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/reply_builder.h"
+#include "src/server/client.h"
+#include "src/server/server.h"
+#include "src/types/committer.h"
+
+namespace lsmdb::server {
+
+// Runs args (args[0] is the command name; REQUIRES: !args.empty()). The reply
+// is appended to reply.buffer(). Called on the client's I/O thread (or the
+// harness thread), with the stats shard of that thread.
+void Dispatch(Server& server, Client& client, const std::vector<std::string_view>& args,
+              resp::ReplyBuilder& reply, Committer& committer, ThreadStats& stats);
+
+// Redis 7.0's text for an unknown command, without the leading '-'.
+std::string UnknownCommandError(const std::vector<std::string_view>& args);
+
+// "ERR unknown subcommand '<sub>'. Try <CMD> HELP."
+Status UnknownSubcommand(std::string_view command, std::string_view sub);
+
+}  // namespace lsmdb::server

@@ -1,0 +1,307 @@
+#include "src/server/server.h"
+
+#include <fmt/core.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <random>
+
+#include "src/commands/all_commands.h"
+#include "src/server/connection.h"
+#include "src/server/log.h"
+#include "src/types/compaction_filter.h"
+#include "src/types/keyspace.h"
+
+namespace lsmdb::server {
+namespace {
+
+std::string RandomHex(size_t n) {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ NowUs());
+  static const char kHex[] = "0123456789abcdef";
+  std::string s(n, '0');
+  for (char& c : s) c = kHex[gen() & 15];
+  return s;
+}
+
+Status MakeDirs(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError(fmt::format("cannot create directory {}: {}", dir, ec.message()));
+  return Status::OK();
+}
+
+}  // namespace
+
+Server::Server(Config config)
+    : config_(std::move(config)),
+      slowlog_slower_than_(config_.slowlog_log_slower_than),
+      start_time_ms_(NowMs()),
+      run_id_(RandomHex(40)),
+      replid_(RandomHex(40)),
+      last_save_time_(time(nullptr)) {}
+
+Server::~Server() {
+  // Order matters: I/O threads stop first, then the engine (whose sync thread
+  // may still post completions into the io_contexts), then the io_contexts
+  // with any connections their pending handlers hold.
+  for (auto& t : io_threads_) t->ctx.stop();
+  for (auto& t : io_threads_) {
+    if (t->thread.joinable()) t->thread.join();
+  }
+  acceptor_.reset();
+  keyspace_.reset();
+  db_.reset();
+  io_threads_.clear();
+}
+
+Status Server::Open() {
+  Config cfg = config();
+  size_t n = cfg.io_threads > 0 ? static_cast<size_t>(cfg.io_threads)
+                                : std::max(1u, std::thread::hardware_concurrency());
+  for (size_t i = 0; i < n; i++) io_threads_.push_back(std::make_unique<IoThread>());
+
+  LSMDB_RETURN_IF_ERROR(MakeDirs(cfg.dir));
+  Options options = ToEngineOptions(cfg);
+  filter_ = std::make_unique<KeyspaceCompactionFilter>();
+  options.compaction_filter = filter_.get();
+  Result<std::unique_ptr<DB>> db = DB::Open(options, cfg.dir + "/db");
+  if (!db.ok()) return db.status();
+  db_ = std::move(db).value();
+  keyspace_ = std::make_unique<Keyspace>(db_.get(), RealClockMs, filter_.get());
+  LSMDB_RETURN_IF_ERROR(keyspace_->status());
+  save_sequence_.store(db_->LatestSequence(), std::memory_order_relaxed);
+
+  RegisterAllCommands(commands_);
+  for (size_t i = 0; i <= n; i++) {
+    thread_stats_.push_back(std::make_unique<ThreadStats>(commands_.size()));
+  }
+  return Status::OK();
+}
+
+Status Server::Listen() {
+  Config cfg = config();
+  std::string host = cfg.bind.substr(0, cfg.bind.find(' '));
+  if (host == "*") host = "0.0.0.0";
+  asio::error_code ec;
+  asio::ip::address address = asio::ip::make_address(host, ec);
+  if (ec) return Status::InvalidArgument(fmt::format("bad bind address '{}'", host));
+  asio::ip::tcp::endpoint endpoint(address, static_cast<uint16_t>(cfg.port));
+
+  acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(io_threads_[0]->ctx);
+  auto fail = [&](const char* what) {
+    return Status::IOError(fmt::format("Could not create server TCP listening socket {}:{}: {} {}",
+                                       host, cfg.port, what, ec.message()));
+  };
+  acceptor_->open(endpoint.protocol(), ec);
+  if (ec) return fail("open:");
+  acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail("setsockopt:");
+  acceptor_->bind(endpoint, ec);
+  if (ec) return fail("bind:");
+  acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen:");
+  bound_port_ = acceptor_->local_endpoint(ec).port();
+
+  StartAccept();
+  for (size_t i = 0; i < io_threads_.size(); i++) {
+    IoThread* t = io_threads_[i].get();
+    t->thread = std::thread([t, i] {
+      std::string name = fmt::format("io-{}", i);
+      pthread_setname_np(pthread_self(), name.c_str());
+      auto guard = asio::make_work_guard(t->ctx);
+      t->ctx.run();
+    });
+  }
+  return Status::OK();
+}
+
+void Server::StartAccept() {
+  size_t t = next_thread_++ % io_threads_.size();
+  acceptor_->async_accept(io_threads_[t]->ctx,
+                          [this, t](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+                            OnAccept(ec, std::move(socket), t);
+                          });
+}
+
+void Server::OnAccept(const asio::error_code& ec, asio::ip::tcp::socket socket, size_t thread) {
+  if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
+  if (ec) {
+    LSMDB_LOG_WARNING("Accepting client connection: {}", ec.message());
+  } else {
+    total_connections_.fetch_add(1, std::memory_order_relaxed);
+    int64_t maxclients;
+    {
+      std::lock_guard<std::mutex> lock(config_mu_);
+      maxclients = config_.maxclients;
+    }
+    if (clients_.count() >= static_cast<size_t>(maxclients)) {
+      static constexpr std::string_view kMsg = "-ERR max number of clients reached\r\n";
+      asio::error_code wec;
+      socket.non_blocking(true, wec);
+      socket.write_some(asio::buffer(kMsg.data(), kMsg.size()), wec);
+      socket.close(wec);
+      rejected_connections_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      asio::io_context& io = io_threads_[thread]->ctx;
+      asio::post(io, [this, &io, thread, s = std::move(socket)]() mutable {
+        std::make_shared<Connection>(*this, io, std::move(s), thread)->Start();
+      });
+    }
+  }
+  StartAccept();
+}
+
+Status Server::Run() {
+  signals_ = std::make_unique<asio::signal_set>(control_, SIGINT, SIGTERM);
+  signals_->async_wait([this](const asio::error_code& ec, int sig) {
+    if (ec) return;
+    LSMDB_LOG_WARNING("Received {} scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    RequestShutdown(true);
+  });
+  cron_timer_ = std::make_unique<asio::steady_timer>(control_);
+  Cron();
+  if (!shutdown_requested_.load()) control_.run();
+
+  LSMDB_LOG_WARNING("User requested shutdown...");
+  for (auto& t : io_threads_) t->ctx.stop();
+  for (auto& t : io_threads_) {
+    if (t->thread.joinable()) t->thread.join();
+  }
+  asio::error_code ec;
+  if (acceptor_) acceptor_->close(ec);
+  Status s;
+  if (shutdown_save_.load()) {
+    LSMDB_LOG_NOTICE("Flushing the memtable before exiting.");
+    s = db_->Flush();
+    if (!s.ok()) LSMDB_LOG_WARNING("Flush at shutdown failed: {}", s.ToString());
+  }
+  keyspace_.reset();
+  db_.reset();
+  LSMDB_LOG_WARNING("lsmdb is now ready to exit, bye bye...");
+  return s;
+}
+
+void Server::RequestShutdown(bool save) {
+  shutdown_save_.store(save);
+  shutdown_requested_.store(true);
+  control_.stop();
+}
+
+void Server::Cron() {
+  int64_t now = MonotonicMs();
+  uint64_t total = TotalStats().commands;
+  if (last_sample_ms_ != 0 && now > last_sample_ms_) {
+    inst_ops_.store(static_cast<int64_t>((total - last_ops_sample_) * 1000 /
+                                         static_cast<uint64_t>(now - last_sample_ms_)),
+                    std::memory_order_relaxed);
+  }
+  last_ops_sample_ = total;
+  last_sample_ms_ = now;
+
+  int64_t timeout;
+  {
+    std::lock_guard<std::mutex> lock(config_mu_);
+    timeout = config_.timeout;
+  }
+  if (timeout > 0) {
+    clients_.ForEach([&](Client& c) {
+      if (now - c.last_interaction_ms() > timeout * 1000) {
+        LSMDB_LOG_VERBOSE("Closing idle client id={}", c.id());
+        c.Kill();
+      }
+    });
+  }
+  cron_timer_->expires_after(std::chrono::milliseconds(100));
+  cron_timer_->async_wait([this](const asio::error_code& ec) {
+    if (!ec) Cron();
+  });
+}
+
+Config Server::config() const {
+  std::lock_guard<std::mutex> lock(config_mu_);
+  return config_;
+}
+
+Status Server::SetConfig(std::string_view name, std::string_view value) {
+  std::lock_guard<std::mutex> lock(config_mu_);
+  LSMDB_RETURN_IF_ERROR(SetConfigOption(&config_, name, value, /*at_runtime=*/true));
+  slowlog_slower_than_.store(config_.slowlog_log_slower_than, std::memory_order_relaxed);
+  LogLevel level;
+  if (ParseLogLevel(config_.loglevel, &level)) SetLogLevel(level);
+  return Status::OK();
+}
+
+Status Server::RewriteConfig() {
+  Config cfg = config();
+  if (cfg.config_file.empty()) {
+    return Status::InvalidArgument("ERR The server is running without a config file");
+  }
+  std::string tmp = cfg.config_file + ".tmp";
+  FILE* f = fopen(tmp.c_str(), "w");
+  if (f == nullptr) return Status::IOError(fmt::format("cannot write {}", tmp));
+  std::string text = ConfigToToml(cfg);
+  bool ok = fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok = (fflush(f) == 0) && ok;
+  ok = (fsync(fileno(f)) == 0) && ok;
+  fclose(f);
+  if (!ok || rename(tmp.c_str(), cfg.config_file.c_str()) != 0) {
+    return Status::IOError(fmt::format("cannot rewrite {}", cfg.config_file));
+  }
+  return Status::OK();
+}
+
+StatsSnapshot Server::TotalStats() const {
+  StatsSnapshot s;
+  for (const auto& t : thread_stats_) {
+    for (size_t i = 0; i < t->commands.size(); i++) {
+      s.commands += t->commands.at(i).calls.load(std::memory_order_relaxed);
+    }
+    s.net_input_bytes += t->net_input_bytes.load(std::memory_order_relaxed);
+    s.net_output_bytes += t->net_output_bytes.load(std::memory_order_relaxed);
+    s.error_replies += t->error_replies.load(std::memory_order_relaxed);
+  }
+  return s;
+}
+
+void Server::ResetStats() {
+  for (auto& t : thread_stats_) {
+    t->commands.Reset();
+    t->net_input_bytes.store(0, std::memory_order_relaxed);
+    t->net_output_bytes.store(0, std::memory_order_relaxed);
+    t->error_replies.store(0, std::memory_order_relaxed);
+    t->unknown_commands.store(0, std::memory_order_relaxed);
+  }
+  total_connections_.store(0, std::memory_order_relaxed);
+  rejected_connections_.store(0, std::memory_order_relaxed);
+}
+
+Status Server::Save() {
+  std::lock_guard<std::mutex> lock(save_mu_);
+  Config cfg = config();
+  std::string parent = cfg.dir + "/checkpoints";
+  LSMDB_RETURN_IF_ERROR(MakeDirs(parent));
+  uint64_t seq = db_->LatestSequence();
+  std::string dir = fmt::format("{}/{}", parent, NowMs());
+  Status s = db_->Checkpoint(dir);
+  last_save_ok_.store(s.ok(), std::memory_order_relaxed);
+  if (s.ok()) {
+    last_save_time_.store(time(nullptr), std::memory_order_relaxed);
+    save_sequence_.store(seq, std::memory_order_relaxed);
+    LSMDB_LOG_NOTICE("DB saved on disk: checkpoint {}", dir);
+  } else {
+    LSMDB_LOG_WARNING("Checkpoint into {} failed: {}", dir, s.ToString());
+  }
+  return s;
+}
+
+int64_t Server::changes_since_save() const {
+  return static_cast<int64_t>(db_->LatestSequence() -
+                              save_sequence_.load(std::memory_order_relaxed));
+}
+
+}  // namespace lsmdb::server
