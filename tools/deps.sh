@@ -19,7 +19,8 @@ lsmdb_install_deps() {
 lsmdb_build() {
   local dir=${1:-build}
   if [ ! -f "$dir/build.ninja" ]; then
-    meson setup "$dir" >/dev/null || meson setup --wipe "$dir"
+    rm -rf "$dir"
+    meson setup "$dir" >/dev/null || { rm -rf "$dir"; meson setup "$dir" || return 1; }
   fi
   ninja -C "$dir"
 }
