@@ -60,7 +60,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$LSMDB" --port "$LPORT" --dir "$WORK/lsmdb" --appendfsync "$FSYNC" --loglevel warning \
+"$LSMDB" --port "$LPORT" --dir "$WORK/lsmdb" --appendfsync "$FSYNC" --loglevel warning ${LSMDB_ARGS:-} \
   >"$WORK/lsmdb.log" 2>&1 &
 LPID=$!
 mkdir -p "$WORK/redis"

@@ -145,6 +145,10 @@ Status DBImpl::Open() {
   }
   InstallSuperVersion();
   DeleteObsoleteFiles(lock);
+  {
+    std::lock_guard<std::mutex> backlog_lock(backlog_mu_);
+    backlog_start_ = versions_->last_sequence();
+  }
   lock.unlock();
 
   sync_thread_ = std::thread([this] { SyncLoop(); });
@@ -244,6 +248,9 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* batch,
         if (s.ok() && !options_.manual_wal_flush) s = logfile_->Flush();
       }
       if (s.ok() && !w.wal_only) s = InsertInto(*group, mem.get());
+      if (s.ok() && !w.disable_wal && options_.replication_backlog_bytes > 0) {
+        AppendToBacklog(*group);
+      }
       uint64_t appended = logfile_->Size() - before;
       user_bytes_written_.fetch_add(group->ApproximateSize(), std::memory_order_relaxed);
       lock.lock();
@@ -444,6 +451,47 @@ void DBImpl::SyncLoop() {
   }
   sync_waiters_.clear();
   sync_done_cv_.notify_all();
+}
+
+void DBImpl::AppendToBacklog(const WriteBatch& group) {
+  std::shared_ptr<std::function<void()>> listener;
+  {
+    std::lock_guard<std::mutex> lock(backlog_mu_);
+    backlog_.push_back({group.Sequence() + group.Count() - 1, group.Contents()});
+    backlog_bytes_ += group.Contents().size();
+    while (backlog_bytes_ > options_.replication_backlog_bytes && backlog_.size() > 1) {
+      backlog_bytes_ -= backlog_.front().contents.size();
+      backlog_start_ = backlog_.front().last_sequence;
+      backlog_.pop_front();
+    }
+    listener = update_listener_;
+  }
+  if (listener && *listener) (*listener)();
+}
+
+Result<bool> DBImpl::ReadUpdatesSince(uint64_t after, size_t max_bytes,
+                                      std::vector<std::string>* batches) {
+  std::lock_guard<std::mutex> lock(backlog_mu_);
+  uint64_t newest = backlog_.empty() ? backlog_start_ : backlog_.back().last_sequence;
+  // Too old (trimmed) or ahead of us (a diverged history): a full copy is needed.
+  if (after < backlog_start_ || after > newest) return false;
+  // Records are in sequence order: binary search for the first one past `after`.
+  auto it = std::upper_bound(backlog_.begin(), backlog_.end(), after,
+                             [](uint64_t seq, const BacklogRecord& r) {
+                               return seq < r.last_sequence;
+                             });
+  size_t bytes = 0;
+  for (; it != backlog_.end() && (bytes < max_bytes || batches->empty()); ++it) {
+    batches->push_back(it->contents);
+    bytes += it->contents.size();
+  }
+  return true;
+}
+
+void DBImpl::SetUpdateListener(std::function<void()> listener) {
+  std::lock_guard<std::mutex> lock(backlog_mu_);
+  update_listener_ = listener ? std::make_shared<std::function<void()>>(std::move(listener))
+                              : nullptr;
 }
 
 Status DBImpl::FlushWal() {

@@ -60,6 +60,9 @@ class DBImpl final : public DB {
   uint64_t LatestSequence() const override { return versions_->last_sequence(); }
   Status Flush() override;
   Status FlushWal() override;
+  Result<bool> ReadUpdatesSince(uint64_t after, size_t max_bytes,
+                                std::vector<std::string>* batches) override;
+  void SetUpdateListener(std::function<void()> listener) override;
   Status CompactRange(const std::string_view* begin, const std::string_view* end) override;
   Status Checkpoint(std::string_view dir) override;
   bool GetProperty(std::string_view name, std::string* value) override;
@@ -158,6 +161,20 @@ class DBImpl final : public DB {
   // Set once a WAL fsync failed, so the write path (which holds mutex_, not
   // sync_mu_) notices without taking sync_mu_ on every group.
   std::atomic<bool> sync_failed_{false};
+
+  // Replication backlog: WAL records in sequence order, bounded in bytes.
+  // backlog_start_ is the last sequence before the oldest record kept, so a
+  // reader that has applied up to backlog_start_ or later can continue.
+  struct BacklogRecord {
+    uint64_t last_sequence;
+    std::string contents;
+  };
+  std::mutex backlog_mu_;
+  std::deque<BacklogRecord> backlog_;       // GUARDED_BY(backlog_mu_)
+  size_t backlog_bytes_ = 0;                // GUARDED_BY(backlog_mu_)
+  uint64_t backlog_start_ = 0;              // GUARDED_BY(backlog_mu_)
+  std::shared_ptr<std::function<void()>> update_listener_;  // GUARDED_BY(backlog_mu_)
+  void AppendToBacklog(const WriteBatch& group);
 
   std::thread sync_thread_;
   std::thread flush_thread_;

@@ -87,6 +87,21 @@ class DB {
   // Sequence number of the last applied write.
   virtual uint64_t LatestSequence() const = 0;
 
+  // Replication feed. Every WAL record (one write group: the batches of one
+  // or more writers, atomic together) is also kept in an in-memory backlog of
+  // Options::replication_backlog_bytes. Copies into *batches the encoded
+  // WriteBatches (WriteBatch::SetContents) that follow sequence `after` — the
+  // last sequence the reader has applied, always a record boundary — up to
+  // about max_bytes, oldest first. Returns false if the backlog no longer
+  // reaches back to `after` (the reader needs a full copy: a Checkpoint).
+  // Sequences may skip numbers (writes with disable_wal are not logged).
+  virtual Result<bool> ReadUpdatesSince(uint64_t after, size_t max_bytes,
+                                        std::vector<std::string>* batches) = 0;
+  // Called (from the writing thread, without engine locks held) after each
+  // WAL record is added to the backlog; it must not block. Replaces any
+  // previous listener; null removes it.
+  virtual void SetUpdateListener(std::function<void()> listener) = 0;
+
   // Hands every WAL record buffered so far to the OS (see
   // Options::manual_wal_flush); after it a process crash loses none of them.
   // Does not fsync. An error here is sticky, like a failed write.

@@ -74,6 +74,10 @@ struct Options {
   int max_bytes_for_level_multiplier = 10;
   int max_background_jobs = 2;  // flush + compaction threads
 
+  // Bytes of recent WAL records kept in memory for replication (the
+  // backlog ReadUpdatesSince serves from). 0 disables the backlog.
+  size_t replication_backlog_bytes = 0;
+
   // Not owned; must outlive the DB. May be null.
   const CompactionFilter* compaction_filter = nullptr;
 

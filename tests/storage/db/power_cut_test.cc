@@ -132,3 +132,40 @@ TEST_CASE("a transaction applied without the WAL and logged once survives a cras
 }
 
 }  // namespace lsmdb
+
+namespace lsmdb {
+
+TEST_CASE("the replication backlog serves every logged batch after a sequence, until trimmed",
+          "[storage][db][backlog]") {
+  test::TempDir dir;
+  Options o = test::SmallOptions();
+  o.replication_backlog_bytes = 4096;
+  auto db = test::OpenOrDie(o, dir.path());
+  int notified = 0;
+  db->SetUpdateListener([&] { notified++; });
+  uint64_t start = db->LatestSequence();
+  for (int i = 0; i < 10; i++) {
+    REQUIRE(db->Put(WriteOptions(), fmt::format("k{}", i), "v").ok());
+  }
+  CHECK(notified == 10);
+  std::vector<std::string> batches;
+  auto covered = db->ReadUpdatesSince(start + 4, 1 << 20, &batches);
+  REQUIRE(covered.ok());
+  REQUIRE(*covered);
+  REQUIRE(batches.size() == 6);
+  WriteBatch b;
+  REQUIRE(b.SetContents(batches.front()).ok());
+  CHECK(b.Sequence() == start + 5);
+  batches.clear();
+  REQUIRE(*db->ReadUpdatesSince(db->LatestSequence(), 1 << 20, &batches));  // caught up
+  CHECK(batches.empty());
+  CHECK_FALSE(*db->ReadUpdatesSince(db->LatestSequence() + 5, 1 << 20, &batches));  // ahead
+  // Past the byte bound the oldest records go.
+  for (int i = 0; i < 200; i++) {
+    REQUIRE(db->Put(WriteOptions(), fmt::format("k{}", i), std::string(100, 'x')).ok());
+  }
+  CHECK_FALSE(*db->ReadUpdatesSince(start, 1 << 20, &batches));
+  db->SetUpdateListener(nullptr);
+}
+
+}  // namespace lsmdb
