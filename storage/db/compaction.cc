@@ -20,12 +20,13 @@ struct Output {
 
 Status FinishOutput(Output& out, std::vector<FileMetaData>* outputs, CompactionStats* stats) {
   Status s = out.builder->Finish();
+  out.meta.file_size = out.builder->FileSize();
+  out.meta.num_entries = out.builder->NumEntries();
+  out.builder.reset();  // finished: the error path must not Abandon it
   if (s.ok()) s = out.file->Flush();
   if (s.ok()) s = out.file->Sync();
   if (s.ok()) s = out.file->Close();
   if (!s.ok()) return s;
-  out.meta.file_size = out.builder->FileSize();
-  out.meta.num_entries = out.builder->NumEntries();
   stats->bytes_written += out.meta.file_size;
   outputs->push_back(std::move(out.meta));
   out = Output();

@@ -21,6 +21,13 @@ uint64_t MicrosSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
 }
 
+// Out of disk space (or quota): the one kind of write failure the DB recovers
+// from by itself once space is freed, instead of failing every later write.
+bool IsNoSpace(const Status& s) {
+  return s.IsIOError() && (s.message().find("No space left") != std::string::npos ||
+                           s.message().find("quota exceeded") != std::string::npos);
+}
+
 // Largest group the write leader assembles (bounded so a small write does not
 // wait behind a huge group).
 constexpr size_t kMaxGroupBytes = 1 << 20;
@@ -256,6 +263,10 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* batch,
       lock.lock();
       if (s.ok()) {
         versions_->SetLastSequence(last_seq);
+      } else if (IsNoSpace(s)) {
+        // The WAL may end in a torn record now: continue in a fresh file once
+        // there is space (ReopenWal); the group was not applied.
+        wal_broken_ = true;
       } else {
         RecordBackgroundError(s);  // the WAL may or may not hold the group now
       }
@@ -326,6 +337,7 @@ Status DBImpl::MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force) 
       RecordBackgroundError(sync_error_);
     }
     if (!bg_error_.ok()) return bg_error_;
+    if (wal_broken_) LSMDB_RETURN_IF_ERROR(ReopenWal());
     int l0 = super_version_->version->NumFiles(0);
     if (allow_delay && l0 >= options_.level0_slowdown_trigger) {
       // Slow each writer by 1 ms rather than stopping all of them later.
@@ -340,6 +352,8 @@ Status DBImpl::MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force) 
     if (force && mem_->Empty()) return Status::OK();
     if (static_cast<int>(imm_.size()) >= std::max(1, options_.max_immutable_memtables) ||
         l0 >= options_.level0_stop_trigger) {
+      // Flushes fail for lack of space: fail the write rather than wait.
+      if (!space_error_.ok()) return space_error_;
       auto start = Clock::now();
       bg_cv_.wait_for(lock, std::chrono::milliseconds(100));
       stall_micros_.fetch_add(MicrosSince(start), std::memory_order_relaxed);
@@ -380,6 +394,28 @@ Status DBImpl::SwitchMemTable() {
   mem_log_number_ = number;
   InstallSuperVersion();
   bg_cv_.notify_all();
+  return Status::OK();
+}
+
+Status DBImpl::ReopenWal() {
+  uint64_t number = versions_->NewFileNumber();
+  auto opened = WritableFile::Open(WalFileName(dir_, number));
+  if (!opened.ok()) return opened.status();
+  std::shared_ptr<WritableFile> file = std::move(opened).value();
+  {
+    std::lock_guard<std::mutex> wal_lock(wal_buf_mu_);
+    logfile_ = file;
+    log_ = std::make_unique<WalWriter>(logfile_.get());
+  }
+  {
+    // The broken file is dropped, not synced: its failed tail was never acknowledged.
+    std::lock_guard<std::mutex> sync_lock(sync_mu_);
+    sync_file_ = file;
+  }
+  // The memtable now spans two WAL files; both are numbered below the next
+  // memtable's, so both are kept until it is flushed and replayed in order.
+  wal_broken_ = false;
+  Log(0, fmt::format("WAL continues in {} after running out of space", WalFileName(dir_, number)));
   return Status::OK();
 }
 
@@ -502,7 +538,11 @@ Status DBImpl::FlushWal() {
   }
   if (!s.ok()) {
     std::lock_guard<std::mutex> lock(mutex_);
-    RecordBackgroundError(s);
+    if (IsNoSpace(s)) {
+      wal_broken_ = true;
+    } else {
+      RecordBackgroundError(s);
+    }
   }
   return s;
 }
@@ -674,10 +714,20 @@ void DBImpl::FlushLoop() {
     ReleasePendingOutputs(edit);
     flush_running_ = false;
     if (!s.ok()) {
-      if (!shutting_down_.load()) RecordBackgroundError(s);
+      if (IsNoSpace(s)) {
+        // Retry once a second; writers that would wait for this flush fail instead.
+        if (space_error_.ok()) Log(0, fmt::format("flush failed, will retry: {}", s.ToString()));
+        space_error_ = s;
+        bg_cv_.notify_all();
+        bg_cv_.wait_for(lock, std::chrono::seconds(1));
+      } else if (!shutting_down_.load()) {
+        RecordBackgroundError(s);
+      }
       bg_cv_.notify_all();
       continue;
     }
+    if (!space_error_.ok()) Log(0, "flush succeeded again: disk space is back");
+    space_error_ = Status::OK();
     imm_.pop_front();
     InstallSuperVersion();
     DeleteObsoleteFiles(lock);
@@ -714,6 +764,13 @@ void DBImpl::CompactionLoop() {
     std::optional<CompactionPlan> plan = versions_->PickCompaction();
     if (!plan) continue;
     Status s = RunPlan(*plan, lock);
+    if (IsNoSpace(s)) {
+      Log(0, fmt::format("compaction failed, will retry: {}", s.ToString()));
+      lock.unlock();
+      compaction_lock.unlock();
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      continue;
+    }
     if (!s.ok() && !s.IsShutdown()) {
       RecordBackgroundError(s);
     }

@@ -89,6 +89,9 @@ class DBImpl final : public DB {
   WriteBatch* BuildBatchGroup(Writer** last_writer);  // REQUIRES: mutex_ held
   Status MakeRoomForWrite(std::unique_lock<std::mutex>& lock, bool force);
   Status SwitchMemTable();  // REQUIRES: mutex_ held, caller is the write leader
+  // Continues the WAL in a new file after a write to it failed for lack of
+  // space. REQUIRES: mutex_ held, caller is the write leader.
+  Status ReopenWal();
   void InstallSuperVersion();  // REQUIRES: mutex_ held
   std::shared_ptr<const SuperVersion> PinSuperVersion(uint64_t* seq, const ReadOptions& ro);
 
@@ -137,6 +140,10 @@ class DBImpl final : public DB {
   std::deque<Writer*> writers_;                         // GUARDED_BY(mutex_)
   WriteBatch group_batch_;                              // used by the leader only
   Status bg_error_;                                     // GUARDED_BY(mutex_), sticky
+  // Out-of-space failures are not sticky: the WAL continues in a new file
+  // (wal_broken_) and flushes retry (space_error_ is the last such failure).
+  bool wal_broken_ = false;                             // GUARDED_BY(mutex_)
+  Status space_error_;                                  // GUARDED_BY(mutex_)
   std::multiset<uint64_t> snapshots_;                   // GUARDED_BY(mutex_)
   std::set<uint64_t> pending_outputs_;                  // GUARDED_BY(mutex_)
   int disable_deletions_ = 0;                           // GUARDED_BY(mutex_)

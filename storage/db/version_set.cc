@@ -370,6 +370,10 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>& 
 
   if (!s.ok()) {
     if (new_manifest && file) (void)RemoveFile(ManifestFileName(dir_, new_number));
+    // The old manifest may end in a torn record: never append after it; the
+    // next edit starts a new manifest (recovery drops a torn tail).
+    manifest_file_.reset();
+    manifest_log_.reset();
     return s;
   }
   if (new_manifest) {

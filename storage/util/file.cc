@@ -47,23 +47,41 @@ void EnableTracking(bool on) {
 }
 
 Status CopySyncedState(const std::string& from_dir, const std::string& to_dir) {
-  std::map<std::string, uint64_t> sizes;
-  {
-    std::lock_guard<std::mutex> lock(g_tracking_mu);
-    sizes = SyncedSizes();
+  // First hard-link every file into a staging dir, so that the set of files
+  // is one instant's (a compaction deleting a file mid-copy would otherwise
+  // leave a manifest naming a table the copy lacks). If a file vanishes
+  // between the listing and its link, start over.
+  std::string staging = to_dir + ".staging";
+  for (int attempt = 0;; attempt++) {
+    std::map<std::string, uint64_t> sizes;
+    {
+      std::lock_guard<std::mutex> lock(g_tracking_mu);
+      sizes = SyncedSizes();
+    }
+    if (FileExists(staging)) LSMDB_RETURN_IF_ERROR(RemoveDirRecursive(staging));
+    LSMDB_RETURN_IF_ERROR(CreateDirIfMissing(staging));
+    LSMDB_ASSIGN_OR_RETURN(auto names, ListDir(from_dir));
+    bool vanished = false;
+    for (const auto& name : names) {
+      if (name == "LOCK") continue;
+      if (::link((from_dir + "/" + name).c_str(), (staging + "/" + name).c_str()) != 0) {
+        if (errno == ENOENT && attempt < 100) {
+          vanished = true;
+          break;
+        }
+        return PosixError("link", from_dir + "/" + name, errno);
+      }
+    }
+    if (vanished) continue;
+    LSMDB_RETURN_IF_ERROR(CreateDirIfMissing(to_dir));
+    for (const auto& name : names) {
+      if (name == "LOCK") continue;
+      auto it = sizes.find(from_dir + "/" + name);
+      uint64_t limit = it == sizes.end() ? UINT64_MAX : it->second;
+      LSMDB_RETURN_IF_ERROR(CopyFile(staging + "/" + name, to_dir + "/" + name, limit));
+    }
+    return RemoveDirRecursive(staging);
   }
-  LSMDB_RETURN_IF_ERROR(CreateDirIfMissing(to_dir));
-  LSMDB_ASSIGN_OR_RETURN(auto names, ListDir(from_dir));
-  for (const auto& name : names) {
-    if (name == "LOCK") continue;
-    std::string from = from_dir + "/" + name;
-    auto it = sizes.find(from);
-    uint64_t limit = it == sizes.end() ? UINT64_MAX : it->second;
-    Status s = CopyFile(from, to_dir + "/" + name, limit);
-    // A file deleted while we copy was obsolete: skip it.
-    if (!s.ok() && FileExists(from)) return s;
-  }
-  return Status::OK();
 }
 
 }  // namespace fault
