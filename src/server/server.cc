@@ -72,6 +72,8 @@ Status Server::Open() {
   Result<std::unique_ptr<DB>> db = DB::Open(options, cfg.dir + "/db");
   if (!db.ok()) return db.status();
   db_ = std::move(db).value();
+  // Collections exist now: let compaction drop orphaned element records.
+  filter_->SetDB(db_.get());
   keyspace_ = std::make_unique<Keyspace>(db_.get(), RealClockMs, filter_.get());
   LSMDB_RETURN_IF_ERROR(keyspace_->status());
   save_sequence_.store(db_->LatestSequence(), std::memory_order_relaxed);

@@ -55,7 +55,15 @@ Result<Keyspace::SetResult> Keyspace::Set(Committer& committer, int db, std::str
   KeyLockGuard lock(locks_, db, key);
   const int64_t now = NowMs();
   const std::string meta_key = MetaKeyFor(db, key);
-  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> cur, ReadLive(meta_key, now));
+  // A plain SET (no GET, NX/XX or KEEPTTL) does not depend on the old value:
+  // skip the read. Elements of a collection it replaces are orphaned and
+  // dropped by KeyspaceCompactionFilter (their version no longer matches).
+  const bool blind = !options.get && options.condition == SetOptions::Condition::kAlways &&
+                     options.ttl != TtlAction::kKeep;
+  std::optional<Metadata> cur;
+  if (!blind) {
+    LSMDB_ASSIGN_OR_RETURN(cur, ReadLive(meta_key, now));
+  }
   SetResult result;
   if (options.get && cur) {
     // setGenericCommand runs GET first: WRONGTYPE stops the whole SET.
