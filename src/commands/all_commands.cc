@@ -1,5 +1,6 @@
 #include "src/commands/all_commands.h"
 
+
 namespace lsmdb::server {
 
 void RegisterAllCommands(CommandTable& table) {
@@ -7,6 +8,10 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterServerCommands(table);
   RegisterStringCommands(table);
   RegisterKeyspaceCommands(table);
+  RegisterHashCommands(table);
+  RegisterSetCommands(table);
+  RegisterListCommands(table);
+  RegisterZSetCommands(table);
 }
 
 }  // namespace lsmdb::server

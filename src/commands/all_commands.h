@@ -11,6 +11,10 @@ void RegisterConnectionCommands(CommandTable& table);  // cmd_connection.cc
 void RegisterServerCommands(CommandTable& table);      // cmd_server.cc
 void RegisterStringCommands(CommandTable& table);      // cmd_string.cc
 void RegisterKeyspaceCommands(CommandTable& table);    // cmd_keyspace.cc
+void RegisterHashCommands(CommandTable& table);        // cmd_hash.cc
+void RegisterSetCommands(CommandTable& table);         // cmd_set.cc
+void RegisterListCommands(CommandTable& table);        // cmd_list.cc
+void RegisterZSetCommands(CommandTable& table);        // cmd_zset.cc
 
 // Fills `table` with every command the server knows.
 void RegisterAllCommands(CommandTable& table);

@@ -1,0 +1,16 @@
+#pragma once
+
+// ZADD ZINCRBY ZREM ZCARD ZSCORE ZMSCORE ZRANK ZREVRANK ZRANGE ZREVRANGE
+// ZRANGEBYSCORE ZREVRANGEBYSCORE ZRANGEBYLEX ZREVRANGEBYLEX ZCOUNT ZLEXCOUNT
+// ZPOPMIN ZPOPMAX ZREMRANGEBYRANK ZREMRANGEBYSCORE ZREMRANGEBYLEX ZUNIONSTORE
+// ZINTERSTORE ZSCAN ZRANDMEMBER. The blocking pops (BZPOPMIN, ...) live with
+// the blocking machinery and use ZPop from src/types/zset.h.
+
+namespace lsmdb::server {
+
+class CommandTable;
+
+// Adds the sorted set commands' rows to `table` (called by all_commands.cc).
+void RegisterZSetCommands(CommandTable& table);
+
+}  // namespace lsmdb::server

@@ -1,0 +1,487 @@
+// Redis lists (Redis 7.0 t_list.c semantics). The layout is drawn at the top
+// of list.h:
+//
+//   'M' meta ... | version | count | head | tail        (count == tail - head)
+//   'S' | db | len | key | version BE | index: fixed64 BE  -> element
+//
+// List position p (0 = first element) lives at index head + p.
+
+#include "src/types/list.h"
+
+#include <algorithm>
+#include <climits>
+#include <memory>
+#include <utility>
+
+#include "lsmdb/db.h"
+#include "src/server/redis_error.h"
+#include "src/types/keyspace.h"
+
+namespace lsmdb::server {
+
+namespace {
+
+void PutIndex(std::string* dst, uint64_t v) {
+  char buf[8];
+  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((v >> (8 * (7 - i))) & 0xff);
+  dst->append(buf, 8);
+}
+
+// Builds the element keys of one list version: the prefix once, then only
+// the 8-byte index changes.
+class ElementKeys {
+ public:
+  ElementKeys(int db, std::string_view key, uint64_t version)
+      : prefix_(ElementPrefix(db, key, version)) {
+    buf_.reserve(prefix_.size() + 8);
+  }
+  const std::string& prefix() const { return prefix_; }
+  // The key of index `index`; valid until the next call.
+  const std::string& At(uint64_t index) {
+    buf_.assign(prefix_);
+    PutIndex(&buf_, index);
+    return buf_;
+  }
+
+ private:
+  std::string prefix_;
+  std::string buf_;
+};
+
+// Pins a snapshot so that a read sees the metadata and the elements of one
+// moment (a concurrent push/pop moves head/tail).
+class SnapshotReader {
+ public:
+  explicit SnapshotReader(lsmdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {
+    options_.snapshot = snapshot_;
+  }
+  ~SnapshotReader() { db_->ReleaseSnapshot(snapshot_); }
+  SnapshotReader(const SnapshotReader&) = delete;
+  SnapshotReader& operator=(const SnapshotReader&) = delete;
+  const lsmdb::ReadOptions& options() const { return options_; }
+
+ private:
+  lsmdb::DB* db_;
+  const lsmdb::Snapshot* snapshot_;
+  lsmdb::ReadOptions options_;
+};
+
+// The live list at `meta_key`: nullopt if absent or expired, WRONGTYPE if
+// the key holds another type.
+Result<std::optional<Metadata>> ReadList(Keyspace& ks, std::string_view meta_key,
+                                         const lsmdb::ReadOptions& ro = lsmdb::ReadOptions{}) {
+  LSMDB_RETURN_IF_ERROR(ks.status());
+  std::string value;
+  LSMDB_ASSIGN_OR_RETURN(bool found, ks.engine()->Get(ro, meta_key, &value));
+  if (!found) return std::optional<Metadata>();
+  Metadata meta;
+  if (!DecodeMetadata(value, &meta)) return Status::Corruption("bad metadata record");
+  if (meta.IsExpired(ks.NowMs())) return std::optional<Metadata>();
+  if (meta.type != RedisType::kList) return RedisError(kErrWrongType);
+  return std::optional<Metadata>(std::move(meta));
+}
+
+Metadata NewList(Keyspace& ks) {
+  Metadata meta;
+  meta.type = RedisType::kList;
+  meta.version = ks.NewVersion();
+  meta.list_head = kListInitialIndex;
+  meta.list_tail = kListInitialIndex;
+  return meta;
+}
+
+// Writes `meta` back, or deletes the key when the list became empty.
+void PutMeta(WriteBatch& batch, std::string_view meta_key, const Metadata& meta) {
+  if (meta.count == 0) {
+    batch.Delete(meta_key);
+  } else {
+    batch.Put(meta_key, EncodeMetadata(meta));
+  }
+}
+
+// Redis's start/stop normalisation (LRANGE, LTRIM): false if the range is
+// empty, else [*first, *last] within [0, len).
+bool NormalizeRange(int64_t start, int64_t stop, int64_t len, int64_t* first, int64_t* last) {
+  if (start < 0) start += len;
+  if (stop < 0) stop += len;
+  if (start < 0) start = 0;
+  if (start > stop || start >= len) return false;
+  if (stop >= len) stop = len - 1;
+  *first = start;
+  *last = stop;
+  return true;
+}
+
+// Reads list positions [first, first + n) in order into *out (appending).
+// One Get for a single element, else one seek and a forward scan.
+Status ReadPositions(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata& meta,
+                     ElementKeys& keys, uint64_t first, uint64_t n,
+                     std::vector<std::string>* out) {
+  if (n == 0) return Status::OK();
+  if (n == 1) {
+    std::string value;
+    LSMDB_ASSIGN_OR_RETURN(bool found, ks.engine()->Get(ro, keys.At(meta.list_head + first),
+                                                         &value));
+    if (!found) return Status::Corruption("list element missing");
+    out->push_back(std::move(value));
+    return Status::OK();
+  }
+  out->reserve(out->size() + n);
+  std::unique_ptr<lsmdb::Iterator> it = ks.engine()->NewIterator(ro);
+  uint64_t expect = meta.list_head + first;
+  for (it->Seek(keys.At(expect)); it->Valid() && n > 0; it->Next(), --n, ++expect) {
+    std::string_view k = it->key();
+    if (k != keys.At(expect)) return Status::Corruption("list element missing");
+    out->emplace_back(it->value());
+  }
+  LSMDB_RETURN_IF_ERROR(it->status());
+  if (n != 0) return Status::Corruption("list element missing");
+  return Status::OK();
+}
+
+// Calls fn(position, element) for the elements from the head (forward) or
+// from the tail, until fn returns false or the list ends.
+template <typename Fn>
+Status ScanList(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata& meta,
+                ElementKeys& keys, bool forward, Fn&& fn) {
+  std::unique_ptr<lsmdb::Iterator> it = ks.engine()->NewIterator(ro);
+  const std::string& prefix = keys.prefix();
+  if (forward) {
+    it->Seek(keys.At(meta.list_head));
+  } else {
+    it->SeekForPrev(keys.At(meta.list_tail - 1));
+  }
+  for (uint64_t i = 0; i < meta.count && it->Valid(); ++i) {
+    std::string_view k = it->key();
+    if (k.size() != prefix.size() + 8 || k.substr(0, prefix.size()) != prefix) {
+      return Status::Corruption("list element missing");
+    }
+    const int64_t pos = static_cast<int64_t>(forward ? i : meta.count - 1 - i);
+    if (!fn(pos, it->value())) break;
+    if (forward) {
+      it->Next();
+    } else {
+      it->Prev();
+    }
+  }
+  return it->status();
+}
+
+}  // namespace
+
+Result<int64_t> ListPush(Keyspace& ks, Committer& c, int db, std::string_view key,
+                         std::span<const std::string_view> elements, bool left,
+                         bool only_if_exists) {
+  KeyLockGuard lock(ks.locks(), db, key);
+  const std::string meta_key = ks.MetaKeyFor(db, key);
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> found, ReadList(ks, meta_key));
+  if (!found && only_if_exists) return int64_t{0};
+  Metadata meta = found ? std::move(*found) : NewList(ks);
+  ElementKeys keys(db, key, meta.version);
+  WriteBatch batch;
+  for (std::string_view e : elements) {
+    const uint64_t index = left ? --meta.list_head : meta.list_tail++;
+    batch.Put(keys.At(index), e);
+  }
+  meta.count += elements.size();
+  batch.Put(meta_key, EncodeMetadata(meta));
+  LSMDB_RETURN_IF_ERROR(c.Commit(batch));
+  return static_cast<int64_t>(meta.count);
+}
+
+Result<std::vector<std::string>> ListPop(Keyspace& ks, Committer& c, int db, std::string_view key,
+                                         bool left, size_t count) {
+  KeyLockGuard lock(ks.locks(), db, key);
+  const std::string meta_key = ks.MetaKeyFor(db, key);
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta, ReadList(ks, meta_key));
+  std::vector<std::string> out;
+  if (!meta || count == 0) return out;
+  const uint64_t n = std::min<uint64_t>(count, meta->count);
+  const uint64_t first = left ? 0 : meta->count - n;
+  ElementKeys keys(db, key, meta->version);
+  LSMDB_RETURN_IF_ERROR(ReadPositions(ks, lsmdb::ReadOptions{}, *meta, keys, first, n, &out));
+  if (!left) std::reverse(out.begin(), out.end());
+  WriteBatch batch;
+  for (uint64_t i = 0; i < n; ++i) batch.Delete(keys.At(meta->list_head + first + i));
+  if (left) {
+    meta->list_head += n;
+  } else {
+    meta->list_tail -= n;
+  }
+  meta->count -= n;
+  PutMeta(batch, meta_key, *meta);
+  LSMDB_RETURN_IF_ERROR(c.Commit(batch));
+  return out;
+}
+
+Result<std::optional<std::string>> ListMove(Keyspace& ks, Committer& c, int db,
+                                            std::string_view src, std::string_view dst,
+                                            bool from_left, bool to_left) {
+  KeyLockGuard lock(ks.locks(), std::vector<int>{db}, std::vector<std::string_view>{src, dst});
+  const std::string src_meta_key = ks.MetaKeyFor(db, src);
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> src_meta, ReadList(ks, src_meta_key));
+  if (!src_meta) return std::optional<std::string>();
+  const bool same = src == dst;
+  std::string dst_meta_key;
+  std::optional<Metadata> dst_found;
+  if (!same) {
+    dst_meta_key = ks.MetaKeyFor(db, dst);
+    LSMDB_ASSIGN_OR_RETURN(dst_found, ReadList(ks, dst_meta_key));
+  }
+  // Pop.
+  ElementKeys src_keys(db, src, src_meta->version);
+  std::vector<std::string> popped;
+  const uint64_t pos = from_left ? 0 : src_meta->count - 1;
+  LSMDB_RETURN_IF_ERROR(
+      ReadPositions(ks, lsmdb::ReadOptions{}, *src_meta, src_keys, pos, 1, &popped));
+  WriteBatch batch;
+  batch.Delete(src_keys.At(src_meta->list_head + pos));
+  if (from_left) {
+    ++src_meta->list_head;
+  } else {
+    --src_meta->list_tail;
+  }
+  --src_meta->count;
+  // Push (onto the same metadata when src == dst; the Put after the Delete
+  // wins if it reuses the popped index).
+  Metadata* dst_meta = &*src_meta;
+  Metadata new_dst;
+  if (!same) {
+    new_dst = dst_found ? std::move(*dst_found) : NewList(ks);
+    dst_meta = &new_dst;
+  }
+  ElementKeys dst_keys(db, dst, dst_meta->version);
+  const uint64_t index = to_left ? --dst_meta->list_head : dst_meta->list_tail++;
+  batch.Put(dst_keys.At(index), popped[0]);
+  ++dst_meta->count;
+  if (!same) {
+    PutMeta(batch, src_meta_key, *src_meta);
+    batch.Put(dst_meta_key, EncodeMetadata(*dst_meta));
+  } else {
+    batch.Put(src_meta_key, EncodeMetadata(*src_meta));
+  }
+  LSMDB_RETURN_IF_ERROR(c.Commit(batch));
+  return std::optional<std::string>(std::move(popped[0]));
+}
+
+Result<int64_t> ListLen(Keyspace& ks, int db, std::string_view key) {
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta, ReadList(ks, ks.MetaKeyFor(db, key)));
+  return meta ? static_cast<int64_t>(meta->count) : int64_t{0};
+}
+
+Result<std::vector<std::string>> ListRange(Keyspace& ks, int db, std::string_view key,
+                                           int64_t start, int64_t stop) {
+  SnapshotReader snap(ks.engine());
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
+                         ReadList(ks, ks.MetaKeyFor(db, key), snap.options()));
+  std::vector<std::string> out;
+  int64_t first, last;
+  if (!meta || !NormalizeRange(start, stop, static_cast<int64_t>(meta->count), &first, &last)) {
+    return out;
+  }
+  ElementKeys keys(db, key, meta->version);
+  LSMDB_RETURN_IF_ERROR(ReadPositions(ks, snap.options(), *meta, keys, first, last - first + 1,
+                                      &out));
+  return out;
+}
+
+Result<std::optional<std::string>> ListIndex(Keyspace& ks, int db, std::string_view key,
+                                             int64_t index) {
+  SnapshotReader snap(ks.engine());
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
+                         ReadList(ks, ks.MetaKeyFor(db, key), snap.options()));
+  if (!meta) return std::optional<std::string>();
+  const auto len = static_cast<int64_t>(meta->count);
+  if (index < 0) index += len;
+  if (index < 0 || index >= len) return std::optional<std::string>();
+  ElementKeys keys(db, key, meta->version);
+  std::vector<std::string> out;
+  LSMDB_RETURN_IF_ERROR(ReadPositions(ks, snap.options(), *meta, keys, index, 1, &out));
+  return std::optional<std::string>(std::move(out[0]));
+}
+
+Status ListSet(Keyspace& ks, Committer& c, int db, std::string_view key, int64_t index,
+               std::string_view element) {
+  KeyLockGuard lock(ks.locks(), db, key);
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta, ReadList(ks, ks.MetaKeyFor(db, key)));
+  if (!meta) return RedisError(kErrNoSuchKey);
+  const auto len = static_cast<int64_t>(meta->count);
+  if (index < 0) index += len;
+  if (index < 0 || index >= len) return RedisError("ERR index out of range");
+  ElementKeys keys(db, key, meta->version);
+  WriteBatch batch;
+  batch.Put(keys.At(meta->list_head + index), element);
+  return c.Commit(batch);
+}
+
+Result<int64_t> ListInsert(Keyspace& ks, Committer& c, int db, std::string_view key, bool before,
+                           std::string_view pivot, std::string_view element) {
+  KeyLockGuard lock(ks.locks(), db, key);
+  const std::string meta_key = ks.MetaKeyFor(db, key);
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta, ReadList(ks, meta_key));
+  if (!meta) return int64_t{0};
+  ElementKeys keys(db, key, meta->version);
+  // Scan from the head for the pivot, keeping what was read: if the head
+  // side is the shorter one, those are exactly the elements to shift.
+  std::vector<std::string> head_side;
+  int64_t found = -1;
+  LSMDB_RETURN_IF_ERROR(ScanList(ks, lsmdb::ReadOptions{}, *meta, keys, true,
+                                 [&](int64_t pos, std::string_view value) {
+                                   if (value == pivot) {
+                                     found = pos;
+                                     return false;
+                                   }
+                                   head_side.emplace_back(value);
+                                   return true;
+                                 }));
+  if (found < 0) return int64_t{-1};
+  const auto len = static_cast<int64_t>(meta->count);
+  // The new element's position; the elements before it move down one index,
+  // or those from it on move up one: whichever side is shorter.
+  const int64_t at = before ? found : found + 1;
+  WriteBatch batch;
+  if (at <= len - at) {
+    if (!before) head_side.emplace_back(pivot);  // the pivot is before `at` too
+    for (int64_t i = 0; i < at; ++i) batch.Put(keys.At(meta->list_head - 1 + i), head_side[i]);
+    --meta->list_head;
+  } else {
+    std::vector<std::string> tail_side;
+    LSMDB_RETURN_IF_ERROR(
+        ReadPositions(ks, lsmdb::ReadOptions{}, *meta, keys, at, len - at, &tail_side));
+    for (int64_t i = len - 1; i >= at; --i) {
+      batch.Put(keys.At(meta->list_head + i + 1), tail_side[i - at]);
+    }
+    ++meta->list_tail;
+  }
+  batch.Put(keys.At(meta->list_head + at), element);
+  ++meta->count;
+  batch.Put(meta_key, EncodeMetadata(*meta));
+  LSMDB_RETURN_IF_ERROR(c.Commit(batch));
+  return static_cast<int64_t>(meta->count);
+}
+
+Result<int64_t> ListRem(Keyspace& ks, Committer& c, int db, std::string_view key, int64_t count,
+                        std::string_view element) {
+  KeyLockGuard lock(ks.locks(), db, key);
+  const std::string meta_key = ks.MetaKeyFor(db, key);
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta, ReadList(ks, meta_key));
+  if (!meta) return int64_t{0};
+  ElementKeys keys(db, key, meta->version);
+  const bool forward = count >= 0;
+  const uint64_t limit = count == 0 ? UINT64_MAX
+                         : count > 0 ? static_cast<uint64_t>(count)
+                                     : static_cast<uint64_t>(-(count + 1)) + 1;
+  std::vector<int64_t> removed;  // positions, in scan order
+  LSMDB_RETURN_IF_ERROR(ScanList(ks, lsmdb::ReadOptions{}, *meta, keys, forward,
+                                 [&](int64_t pos, std::string_view value) {
+                                   if (value == element) removed.push_back(pos);
+                                   return removed.size() < limit;
+                                 }));
+  if (removed.empty()) return int64_t{0};
+  if (!forward) std::reverse(removed.begin(), removed.end());
+  const auto len = static_cast<int64_t>(meta->count);
+  const auto n = static_cast<int64_t>(removed.size());
+  const int64_t lo = removed.front();
+  const int64_t hi = removed.back();
+  WriteBatch batch;
+  if (n == len) {
+    // Everything goes: drop the elements and the key.
+    for (int64_t i = 0; i < len; ++i) batch.Delete(keys.At(meta->list_head + i));
+    meta->count = 0;
+  } else if (len - lo <= hi + 1) {
+    // Compact [lo, len) toward the head; the last n indexes are freed.
+    std::vector<std::string> part;
+    LSMDB_RETURN_IF_ERROR(ReadPositions(ks, lsmdb::ReadOptions{}, *meta, keys, lo, len - lo,
+                                        &part));
+    int64_t to = lo;
+    size_t r = 0;
+    for (int64_t i = lo; i < len; ++i) {
+      if (r < removed.size() && removed[r] == i) {
+        ++r;
+        continue;
+      }
+      if (to != i) batch.Put(keys.At(meta->list_head + to), part[i - lo]);
+      ++to;
+    }
+    for (int64_t i = len - n; i < len; ++i) batch.Delete(keys.At(meta->list_head + i));
+    meta->list_tail -= n;
+    meta->count -= n;
+  } else {
+    // Compact [0, hi] toward the tail; the first n indexes are freed.
+    std::vector<std::string> part;
+    LSMDB_RETURN_IF_ERROR(ReadPositions(ks, lsmdb::ReadOptions{}, *meta, keys, 0, hi + 1, &part));
+    int64_t to = hi;
+    int64_t r = n - 1;
+    for (int64_t i = hi; i >= 0; --i) {
+      if (r >= 0 && removed[r] == i) {
+        --r;
+        continue;
+      }
+      if (to != i) batch.Put(keys.At(meta->list_head + to), part[i]);
+      --to;
+    }
+    for (int64_t i = 0; i < n; ++i) batch.Delete(keys.At(meta->list_head + i));
+    meta->list_head += n;
+    meta->count -= n;
+  }
+  PutMeta(batch, meta_key, *meta);
+  LSMDB_RETURN_IF_ERROR(c.Commit(batch));
+  return n;
+}
+
+Status ListTrim(Keyspace& ks, Committer& c, int db, std::string_view key, int64_t start,
+                int64_t stop) {
+  KeyLockGuard lock(ks.locks(), db, key);
+  const std::string meta_key = ks.MetaKeyFor(db, key);
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta, ReadList(ks, meta_key));
+  if (!meta) return Status::OK();
+  const auto len = static_cast<int64_t>(meta->count);
+  int64_t first = 0, last = -1;
+  const bool keep_some = NormalizeRange(start, stop, len, &first, &last);
+  if (keep_some && first == 0 && last == len - 1) return Status::OK();
+  WriteBatch batch;
+  ElementKeys keys(db, key, meta->version);
+  if (!keep_some) {
+    // Nothing survives: the key goes; the elements are stale garbage that
+    // the compaction filter drops (no other version can see them).
+    batch.Delete(meta_key);
+    return c.Commit(batch);
+  }
+  for (int64_t i = 0; i < first; ++i) batch.Delete(keys.At(meta->list_head + i));
+  for (int64_t i = last + 1; i < len; ++i) batch.Delete(keys.At(meta->list_head + i));
+  meta->list_tail = meta->list_head + last + 1;
+  meta->list_head += first;
+  meta->count = last - first + 1;
+  batch.Put(meta_key, EncodeMetadata(*meta));
+  return c.Commit(batch);
+}
+
+Result<std::vector<int64_t>> ListPos(Keyspace& ks, int db, std::string_view key,
+                                     std::string_view element, const ListPosOptions& options) {
+  SnapshotReader snap(ks.engine());
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
+                         ReadList(ks, ks.MetaKeyFor(db, key), snap.options()));
+  std::vector<int64_t> out;
+  if (!meta) return out;
+  const bool forward = options.rank > 0;
+  // |rank| without overflow (LONG_MIN is rejected by the handler).
+  const int64_t rank = forward ? options.rank : -options.rank;
+  ElementKeys keys(db, key, meta->version);
+  int64_t matches = 0;
+  int64_t examined = 0;
+  LSMDB_RETURN_IF_ERROR(ScanList(ks, snap.options(), *meta, keys, forward,
+                                 [&](int64_t pos, std::string_view value) {
+                                   if (options.maxlen != 0 && examined >= options.maxlen) {
+                                     return false;
+                                   }
+                                   ++examined;
+                                   if (value != element) return true;
+                                   if (++matches < rank) return true;
+                                   out.push_back(pos);
+                                   return options.count == 0 ||
+                                          static_cast<int64_t>(out.size()) < options.count;
+                                 }));
+  return out;
+}
+
+}  // namespace lsmdb::server

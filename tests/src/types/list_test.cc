@@ -1,0 +1,341 @@
+#include "src/types/list.h"
+
+#include <catch2/catch.hpp>
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "src/server/redis_error.h"
+#include "tests/src/types/types_test_util.h"
+
+using namespace lsmdb::server;
+using lsmdb::server::test::KeyspaceFixture;
+using Strings = std::vector<std::string>;
+using Views = std::vector<std::string_view>;
+
+namespace {
+
+int64_t Push(KeyspaceFixture& f, std::string_view key, Views elems, bool left = false,
+             bool x = false) {
+  auto r = ListPush(*f.keyspace, *f.committer, 0, key, elems, left, x);
+  REQUIRE(r.ok());
+  return *r;
+}
+
+Strings Range(KeyspaceFixture& f, std::string_view key, int64_t start = 0, int64_t stop = -1) {
+  auto r = ListRange(*f.keyspace, 0, key, start, stop);
+  REQUIRE(r.ok());
+  return *r;
+}
+
+Strings Pop(KeyspaceFixture& f, std::string_view key, bool left, size_t count) {
+  auto r = ListPop(*f.keyspace, *f.committer, 0, key, left, count);
+  REQUIRE(r.ok());
+  return *r;
+}
+
+int64_t Len(KeyspaceFixture& f, std::string_view key) {
+  auto r = ListLen(*f.keyspace, 0, key);
+  REQUIRE(r.ok());
+  return *r;
+}
+
+bool Exists(KeyspaceFixture& f, std::string_view key) {
+  auto r = f.keyspace->Type(0, key);
+  REQUIRE(r.ok());
+  return *r != RedisType::kNone;
+}
+
+bool IsWrongType(const lsmdb::Status& s) { return s.message() == kErrWrongType; }
+
+}  // namespace
+
+TEST_CASE("List pushes and pops keep Redis order at both ends", "[types][list]") {
+  KeyspaceFixture f;
+  CHECK(Push(f, "l", {"a", "b", "c"}) == 3);           // RPUSH: a b c
+  CHECK(Push(f, "l", {"x", "y"}, /*left=*/true) == 5);  // LPUSH: y x a b c
+  CHECK(Range(f, "l") == Strings{"y", "x", "a", "b", "c"});
+  CHECK(Pop(f, "l", true, 1) == Strings{"y"});
+  CHECK(Pop(f, "l", false, 2) == Strings{"c", "b"});
+  CHECK(Pop(f, "l", true, 0).empty());
+  CHECK(Len(f, "l") == 2);
+  CHECK(Pop(f, "l", true, 10) == Strings{"x", "a"});
+  CHECK_FALSE(Exists(f, "l"));  // the last pop deleted the key
+  CHECK(Pop(f, "l", true, 1).empty());
+  CHECK(Push(f, "l", {"z"}, false, /*only_if_exists=*/true) == 0);
+  CHECK_FALSE(Exists(f, "l"));
+}
+
+TEST_CASE("List range and index follow Redis's index rules", "[types][list]") {
+  KeyspaceFixture f;
+  Push(f, "l", {"0", "1", "2", "3", "4"});
+  CHECK(Range(f, "l", 1, 3) == Strings{"1", "2", "3"});
+  CHECK(Range(f, "l", -2, -1) == Strings{"3", "4"});
+  CHECK(Range(f, "l", -100, 100) == Strings{"0", "1", "2", "3", "4"});
+  CHECK(Range(f, "l", 3, 1).empty());
+  CHECK(Range(f, "l", 5, 10).empty());
+  CHECK(Range(f, "missing").empty());
+  auto i = ListIndex(*f.keyspace, 0, "l", -1);
+  REQUIRE(i.ok());
+  CHECK(**i == "4");
+  i = ListIndex(*f.keyspace, 0, "l", 5);
+  REQUIRE(i.ok());
+  CHECK_FALSE(i->has_value());
+  CHECK(ListSet(*f.keyspace, *f.committer, 0, "l", -2, "three").ok());
+  CHECK(Range(f, "l", 3, 3) == Strings{"three"});
+  CHECK(ListSet(*f.keyspace, *f.committer, 0, "l", 5, "x").message() == "ERR index out of range");
+  CHECK(ListSet(*f.keyspace, *f.committer, 0, "nokey", 0, "x").message() == kErrNoSuchKey);
+}
+
+TEST_CASE("List commands refuse other types and see expired keys as absent", "[types][list]") {
+  KeyspaceFixture f;
+  REQUIRE(f.keyspace->Set(*f.committer, 0, "s", "v", SetOptions{}).ok());
+  CHECK(IsWrongType(ListPush(*f.keyspace, *f.committer, 0, "s", Views{"a"}, true, false)
+                        .status()));
+  CHECK(IsWrongType(ListPop(*f.keyspace, *f.committer, 0, "s", true, 1).status()));
+  CHECK(IsWrongType(ListLen(*f.keyspace, 0, "s").status()));
+  CHECK(IsWrongType(ListRange(*f.keyspace, 0, "s", 0, -1).status()));
+  Push(f, "l", {"a"});
+  CHECK(IsWrongType(ListMove(*f.keyspace, *f.committer, 0, "l", "s", true, true).status()));
+  CHECK(Range(f, "l") == Strings{"a"});  // nothing was popped
+
+  // An expired list is absent; a push starts a fresh one.
+  REQUIRE(f.keyspace->Expire(*f.committer, 0, "l", f.clock.now_ms + 10, 0).ok());
+  f.clock.now_ms += 11;
+  CHECK(Len(f, "l") == 0);
+  CHECK(Push(f, "l", {"b"}) == 1);
+  CHECK(Range(f, "l") == Strings{"b"});
+}
+
+TEST_CASE("LMOVE moves between lists and rotates one list", "[types][list]") {
+  KeyspaceFixture f;
+  Push(f, "src", {"a", "b", "c"});
+  auto m = ListMove(*f.keyspace, *f.committer, 0, "src", "dst", false, true);
+  REQUIRE(m.ok());
+  CHECK(**m == "c");
+  CHECK(Range(f, "dst") == Strings{"c"});
+  m = ListMove(*f.keyspace, *f.committer, 0, "src", "src", true, false);  // rotate
+  REQUIRE(m.ok());
+  CHECK(**m == "a");
+  CHECK(Range(f, "src") == Strings{"b", "a"});
+  m = ListMove(*f.keyspace, *f.committer, 0, "missing", "dst", true, true);
+  REQUIRE(m.ok());
+  CHECK_FALSE(m->has_value());
+  // Moving the last element deletes the source.
+  Push(f, "one", {"x"});
+  m = ListMove(*f.keyspace, *f.committer, 0, "one", "dst", true, false);
+  REQUIRE(m.ok());
+  CHECK_FALSE(Exists(f, "one"));
+  CHECK(Range(f, "dst") == Strings{"c", "x"});
+  // Single-element rotation keeps the key.
+  m = ListMove(*f.keyspace, *f.committer, 0, "src", "src", false, false);
+  REQUIRE(m.ok());
+  CHECK(Range(f, "src") == Strings{"b", "a"});
+}
+
+TEST_CASE("LINSERT shifts the shorter side and LREM compacts", "[types][list]") {
+  KeyspaceFixture f;
+  Push(f, "l", {"a", "b", "c", "d", "e", "f"});
+  auto r = ListInsert(*f.keyspace, *f.committer, 0, "l", true, "b", "X");  // head side
+  REQUIRE(r.ok());
+  CHECK(*r == 7);
+  r = ListInsert(*f.keyspace, *f.committer, 0, "l", false, "e", "Y");  // tail side
+  REQUIRE(r.ok());
+  CHECK(Range(f, "l") == Strings{"a", "X", "b", "c", "d", "e", "Y", "f"});
+  r = ListInsert(*f.keyspace, *f.committer, 0, "l", true, "nope", "Z");
+  REQUIRE(r.ok());
+  CHECK(*r == -1);
+  r = ListInsert(*f.keyspace, *f.committer, 0, "missing", true, "a", "Z");
+  REQUIRE(r.ok());
+  CHECK(*r == 0);
+
+  REQUIRE(f.keyspace->Del(*f.committer, 0, Views{"l"}).ok());
+  Push(f, "l", {"x", "a", "x", "b", "x", "c", "x"});
+  auto n = ListRem(*f.keyspace, *f.committer, 0, "l", 2, "x");
+  REQUIRE(n.ok());
+  CHECK(*n == 2);
+  CHECK(Range(f, "l") == Strings{"a", "b", "x", "c", "x"});
+  n = ListRem(*f.keyspace, *f.committer, 0, "l", -1, "x");
+  REQUIRE(n.ok());
+  CHECK(Range(f, "l") == Strings{"a", "b", "x", "c"});
+  n = ListRem(*f.keyspace, *f.committer, 0, "l", 0, "x");
+  REQUIRE(n.ok());
+  CHECK(*n == 1);
+  CHECK(Range(f, "l") == Strings{"a", "b", "c"});
+  Push(f, "same", {"q", "q"});
+  n = ListRem(*f.keyspace, *f.committer, 0, "same", 0, "q");
+  REQUIRE(n.ok());
+  CHECK(*n == 2);
+  CHECK_FALSE(Exists(f, "same"));
+}
+
+TEST_CASE("LTRIM and LPOS", "[types][list]") {
+  KeyspaceFixture f;
+  Push(f, "l", {"a", "b", "c", "b", "a", "b"});
+  ListPosOptions o;
+  auto p = ListPos(*f.keyspace, 0, "l", "b", o);
+  REQUIRE(p.ok());
+  CHECK(*p == std::vector<int64_t>{1});
+  o.rank = -1;
+  o.count = 0;
+  p = ListPos(*f.keyspace, 0, "l", "b", o);
+  REQUIRE(p.ok());
+  CHECK(*p == std::vector<int64_t>{5, 3, 1});
+  o.rank = 2;
+  o.count = 1;
+  p = ListPos(*f.keyspace, 0, "l", "b", o);
+  REQUIRE(p.ok());
+  CHECK(*p == std::vector<int64_t>{3});
+  o.rank = 1;
+  o.count = 0;
+  o.maxlen = 2;
+  p = ListPos(*f.keyspace, 0, "l", "b", o);
+  REQUIRE(p.ok());
+  CHECK(*p == std::vector<int64_t>{1});
+
+  REQUIRE(ListTrim(*f.keyspace, *f.committer, 0, "l", 1, -2).ok());
+  CHECK(Range(f, "l") == Strings{"b", "c", "b", "a"});
+  REQUIRE(ListTrim(*f.keyspace, *f.committer, 0, "l", 5, 10).ok());
+  CHECK_FALSE(Exists(f, "l"));
+  REQUIRE(ListTrim(*f.keyspace, *f.committer, 0, "l", 0, 1).ok());
+}
+
+TEST_CASE("Lists survive a reopen", "[types][list]") {
+  KeyspaceFixture f;
+  Push(f, "l", {"a", "b"});
+  Push(f, "l", {"z"}, true);
+  f.Reopen();
+  CHECK(Range(f, "l") == Strings{"z", "a", "b"});
+  CHECK(Len(f, "l") == 3);
+}
+
+TEST_CASE("Random list operations match a deque model", "[types][list]") {
+  KeyspaceFixture f;
+  std::deque<std::string> model;
+  std::mt19937 rng(42);
+  auto rand = [&](int n) { return static_cast<int>(rng() % n); };
+  const char* values[] = {"a", "b", "c", "d"};
+  for (int step = 0; step < 600; ++step) {
+    const int op = rand(9);
+    const std::string v = values[rand(4)];
+    const int64_t len = static_cast<int64_t>(model.size());
+    INFO("step " << step << " op " << op);
+    if (op <= 1) {
+      Push(f, "l", {v}, op == 0);
+      if (op == 0) {
+        model.push_front(v);
+      } else {
+        model.push_back(v);
+      }
+    } else if (op == 2) {
+      const bool left = rand(2) == 0;
+      const size_t n = rand(3);
+      Strings got = Pop(f, "l", left, n);
+      Strings want;
+      for (size_t i = 0; i < n && !model.empty(); ++i) {
+        want.push_back(left ? model.front() : model.back());
+        if (left) {
+          model.pop_front();
+        } else {
+          model.pop_back();
+        }
+      }
+      CHECK(got == want);
+    } else if (op == 3) {
+      const bool before = rand(2) == 0;
+      const std::string e = std::string(values[rand(4)]) + "+";
+      auto r = ListInsert(*f.keyspace, *f.committer, 0, "l", before, v, e);
+      REQUIRE(r.ok());
+      auto it = std::find(model.begin(), model.end(), v);
+      if (model.empty()) {
+        CHECK(*r == 0);
+      } else if (it == model.end()) {
+        CHECK(*r == -1);
+      } else {
+        model.insert(before ? it : it + 1, e);
+        CHECK(*r == len + 1);
+      }
+    } else if (op == 4) {
+      const int64_t count = rand(5) - 2;
+      auto r = ListRem(*f.keyspace, *f.committer, 0, "l", count, v);
+      REQUIRE(r.ok());
+      int64_t removed = 0;
+      if (count >= 0) {
+        for (auto it = model.begin(); it != model.end();) {
+          if (*it == v && (count == 0 || removed < count)) {
+            it = model.erase(it);
+            ++removed;
+          } else {
+            ++it;
+          }
+        }
+      } else {
+        for (int64_t i = len - 1; i >= 0 && removed < -count; --i) {
+          if (model[i] == v) {
+            model.erase(model.begin() + i);
+            ++removed;
+          }
+        }
+      }
+      CHECK(*r == removed);
+    } else if (op == 5 && len > 0) {
+      const int64_t idx = rand(len);
+      REQUIRE(ListSet(*f.keyspace, *f.committer, 0, "l", idx, v).ok());
+      model[idx] = v;
+    } else if (op == 6 && len > 8) {
+      REQUIRE(ListTrim(*f.keyspace, *f.committer, 0, "l", 1, -2).ok());
+      model.pop_front();
+      model.pop_back();
+    } else if (op == 7) {
+      const bool from_left = rand(2) == 0;
+      const bool to_left = rand(2) == 0;
+      auto m = ListMove(*f.keyspace, *f.committer, 0, "l", "l", from_left, to_left);
+      REQUIRE(m.ok());
+      if (model.empty()) {
+        CHECK_FALSE(m->has_value());
+      } else {
+        std::string e = from_left ? model.front() : model.back();
+        if (from_left) {
+          model.pop_front();
+        } else {
+          model.pop_back();
+        }
+        if (to_left) {
+          model.push_front(e);
+        } else {
+          model.push_back(e);
+        }
+        CHECK(**m == e);
+      }
+    }
+    CHECK(Range(f, "l") == Strings(model.begin(), model.end()));
+    CHECK(Len(f, "l") == static_cast<int64_t>(model.size()));
+    CHECK(Exists(f, "l") == !model.empty());
+  }
+}
+
+TEST_CASE("Concurrent pushes and pops on one list lose nothing", "[types][list]") {
+  KeyspaceFixture f;
+  std::vector<std::thread> threads;
+  std::atomic<int> popped{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&f, &popped, t] {
+      for (int i = 0; i < 200; ++i) {
+        const std::string v = std::to_string(t * 1000 + i);
+        auto r = ListPush(*f.keyspace, *f.committer, 0, "l", Views{v}, t % 2 == 0, false);
+        if (!r.ok()) return;
+        if (i % 4 == 0) {
+          auto p = ListPop(*f.keyspace, *f.committer, 0, "l", t % 2 == 1, 1);
+          if (p.ok()) popped += static_cast<int>(p->size());
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(Len(f, "l") == 800 - popped.load());
+  CHECK(static_cast<int>(Range(f, "l").size()) == 800 - popped.load());
+}
