@@ -14,7 +14,8 @@ check() {  # folder, allowed-prefix-regex
 }
 check storage 'storage/|lsmdb/'
 check protocol 'protocol/'
-check src 'src/|protocol/|lsmdb/'
+check src 'src/|protocol/|lsmdb/|replication/'
+check replication 'replication/|protocol/|lsmdb/'
 # src/ must use the engine only through its public headers.
 while IFS= read -r line; do
   echo "layering violation (engine internals used outside storage/): $line"

@@ -1,5 +1,9 @@
 #include "src/commands/all_commands.h"
 
+#include "src/commands/cmd_blocking.h"
+#include "src/commands/cmd_multi.h"
+#include "src/commands/cmd_pubsub.h"
+#include "src/commands/cmd_replication.h"
 
 namespace lsmdb::server {
 
@@ -12,6 +16,11 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterSetCommands(table);
   RegisterListCommands(table);
   RegisterZSetCommands(table);
+  RegisterMultiCommands(table);
+  RegisterPubSubCommands(table);
+  RegisterBlockingCommands(table);
+  RegisterObjectCommands(table);
+  RegisterReplicationCommands(table);
 }
 
 }  // namespace lsmdb::server

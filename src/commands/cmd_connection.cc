@@ -35,6 +35,13 @@ bool CheckPassword(CommandContext& ctx, std::string_view user, std::string_view 
 
 Status CmdPing(CommandContext& ctx) {
   if (ctx.argc() > 2) return RedisError("ERR wrong number of arguments for 'ping' command");
+  if (ctx.client() != nullptr && ctx.client()->subscriptions > 0 && ctx.reply().protocol() == 2) {
+    // Subscribed RESP2 mode: a ["pong", arg-or-""] array.
+    ctx.reply().ArrayHeader(2);
+    ctx.reply().Bulk("pong");
+    ctx.reply().Bulk(ctx.argc() == 2 ? ctx.arg(1) : "");
+    return Status::OK();
+  }
   if (ctx.argc() == 2) {
     ctx.reply().Bulk(ctx.arg(1));
   } else {
@@ -171,6 +178,7 @@ Status CmdReset(CommandContext& ctx) {
     c->set_name("");
     c->reply_off = false;
     c->skip_next_reply = false;
+    if (ctx.server() != nullptr) ctx.server()->ReleaseClientState(*c);  // MULTI, WATCH, pub/sub
     c->in_multi = false;
     c->authenticated = RequirePass(ctx).empty();
   }
@@ -428,13 +436,13 @@ constexpr CommandSpec kConnectionCommands[] = {
     {"select", 2, kCmdLoading | kCmdStale | kCmdFast, {}, CmdSelect, "@fast @connection"},
     {"quit",
      -1,
-     kCmdNoAuth | kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast,
+     kCmdNoAuth | kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoMulti,
      {},
      CmdQuit,
      "@fast @connection"},
     {"reset",
      1,
-     kCmdNoAuth | kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast,
+     kCmdNoAuth | kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoMulti,
      {},
      CmdReset,
      "@fast @connection"},

@@ -87,6 +87,10 @@ const OptionDef kOptions[] = {
     {"replication.replicaof", "replicaof", Kind::kString, false, nullptr, &Config::replicaof},
     {"replication.repl-backlog-size", "repl-backlog-size", Kind::kSize, true,
      &Config::repl_backlog_size, nullptr, nullptr, 16 << 10, kMaxSize},
+    {"replication.min-replicas-to-write", "min-replicas-to-write", Kind::kInt, true,
+     &Config::min_replicas_to_write, nullptr, nullptr, 0, INT32_MAX},
+    {"replication.min-replicas-max-lag", "min-replicas-max-lag", Kind::kInt, true,
+     &Config::min_replicas_max_lag, nullptr, nullptr, 0, INT32_MAX},
 
     {"cluster.enabled", "cluster-enabled", Kind::kBool, false, nullptr, nullptr,
      &Config::cluster_enabled},

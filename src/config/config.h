@@ -59,7 +59,11 @@ struct Config {
 
   // [replication]
   std::string replicaof;  // "host port" or empty
-  int64_t repl_backlog_size = 1ll << 20;
+  int64_t repl_backlog_size = 64ll << 20;  // the engine's in-memory WAL backlog
+  // Refuse writes (NOREPLICAS) unless this many replicas acked within
+  // min_replicas_max_lag seconds; 0 = never refuse.
+  int64_t min_replicas_to_write = 0;
+  int64_t min_replicas_max_lag = 10;
 
   // [cluster]
   bool cluster_enabled = false;

@@ -13,12 +13,18 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace lsmdb::server {
+
+class WatchSet;        // src/server/transaction.h
+class Subscriber;      // src/server/pubsub.h
+struct BlockedCommand;  // src/server/blocking.h
 
 class Client {
  public:
@@ -44,13 +50,44 @@ class Client {
   bool authenticated = true;
   // Close the connection once the replies so far are written (QUIT, SHUTDOWN).
   bool close_after_reply = false;
+  // PSYNC/SYNC (src/commands/cmd_replication.cc): once the replies so far are
+  // written, the connection stops being a client and calls this on its I/O
+  // thread with the socket (a non-blocking fd it no longer owns) and the bytes
+  // received after the command. Empty: a normal client.
+  std::function<void(int fd, std::string pending)> handoff;
 
   // CLIENT REPLY ON|OFF|SKIP.
   bool reply_off = false;
   bool skip_next_reply = false;
 
-  // MULTI state for the transactions issue; the dispatcher's hook reads it.
+  // ---- transactions (src/server/transaction.h) ----
   bool in_multi = false;
+  // A command failed to queue (unknown, wrong arity, ...): EXEC aborts.
+  bool multi_error = false;
+  // EXEC is running the queue: blocking commands do not block.
+  bool in_exec = false;
+  std::vector<std::vector<std::string>> multi_queue;
+  std::shared_ptr<WatchSet> watch;  // null until the first WATCH
+
+  // ---- pub/sub (src/server/pubsub.h) ----
+  // Channels + patterns subscribed; > 0 puts a RESP2 client in subscribed mode.
+  int subscriptions = 0;
+  std::shared_ptr<Subscriber> subscriber;  // null until the first (P)SUBSCRIBE
+  // Sends a pub/sub push (already encoded for the client's protocol) from any
+  // thread. Set by the connection; empty for socket-less clients (tests),
+  // whose pushes collect in their Subscriber's inbox.
+  std::function<void(std::shared_ptr<const std::string>)> push_sink;
+
+  // ---- blocking commands (src/server/blocking.h) ----
+  // Non-null while a blocking command waits; the connection runs nothing else.
+  std::shared_ptr<BlockedCommand> blocked;
+  // The blocked command while the connection retries it (client.blocked is
+  // null meanwhile); BlockClient() puts it back if it must wait again.
+  std::shared_ptr<BlockedCommand> block_retry;
+  // Posts a retry of the blocked command to the client's thread; thread-safe.
+  // Set by the connection; empty: the client cannot block (blocking commands
+  // reply as on timeout).
+  std::function<void()> wake_blocked;
 
   // Thread-safe accessors for fields CLIENT LIST shows.
   std::string name() const;

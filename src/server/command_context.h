@@ -16,6 +16,7 @@ namespace lsmdb::server {
 class Keyspace;  // src/types/keyspace.h
 class Server;    // src/server/server.h
 class Client;    // src/server/client.h: per-connection state (name, id, db, protocol, ...)
+struct ThreadStats;  // src/server/server.h
 
 class CommandContext {
  public:
@@ -38,6 +39,11 @@ class CommandContext {
   Server* server() { return server_; }
   Client* client() { return client_; }
 
+  // The statistics shard of the running thread (EXEC runs its queue with it);
+  // null if the dispatcher did not set one.
+  ThreadStats* stats() { return stats_; }
+  void set_stats(ThreadStats* stats) { stats_ = stats; }
+
   // The SELECTed database, 0..15.
   int db() const { return *db_; }
   void set_db(int db) { *db_ = db; }
@@ -50,6 +56,7 @@ class CommandContext {
   Server* server_;
   Client* client_;
   int* db_;
+  ThreadStats* stats_ = nullptr;
 };
 
 }  // namespace lsmdb::server

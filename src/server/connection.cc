@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "src/server/dispatcher.h"
@@ -13,6 +14,10 @@ namespace {
 
 constexpr size_t kMinReadSpace = 16 * 1024;
 constexpr size_t kKeepBuffer = 1 << 20;  // buffers above this are released when empty
+// Redis's default client-output-buffer-limit for the pubsub class.
+constexpr size_t kPubSubHardLimit = 32 << 20;
+constexpr size_t kPubSubSoftLimit = 8 << 20;
+constexpr int64_t kPubSubSoftSeconds = 60;
 
 std::string EndpointString(const asio::ip::tcp::endpoint& ep) {
   const asio::ip::address a = ep.address();
@@ -42,10 +47,17 @@ Connection::Connection(Server& server, asio::io_context& io, asio::ip::tcp::sock
       stats_(server.thread_stats(thread_index)),
       client_(server.clients().NextId(), RemoteOf(socket_), LocalOf(socket_),
               socket_.native_handle()),
-      reply_(&out_) {}
+      reply_(&out_),
+      block_timer_(io) {}
 
 Connection::~Connection() {
-  if (!closed_) server_.clients().Unregister(client_.id());
+  if (!closed_) {
+    // Destroyed with its io_context (server shutdown): other I/O threads may
+    // be gone, so a pending wake-up is not passed on to their waiters.
+    if (client_.blocked != nullptr) server_.blocking().ClearSignal(*client_.blocked->waiter);
+    server_.ReleaseClientState(client_);
+    server_.clients().Unregister(client_.id());
+  }
 }
 
 void Connection::Start() {
@@ -65,6 +77,16 @@ void Connection::Start() {
       if (auto c = weak.lock()) c->Close();
     });
   });
+  client_.wake_blocked = [weak, io] {
+    asio::post(*io, [weak] {
+      if (auto c = weak.lock()) c->RetryBlocked();
+    });
+  };
+  client_.push_sink = [weak, io](std::shared_ptr<const std::string> bytes) {
+    asio::post(*io, [weak, bytes = std::move(bytes)] {
+      if (auto c = weak.lock()) c->DeliverPush(bytes);
+    });
+  };
   server_.clients().Register(&client_);
 
   asio::error_code ec;
@@ -80,14 +102,36 @@ void Connection::Close() {
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
+  block_timer_.cancel();
+  server_.ReleaseClientState(client_);
   server_.clients().Unregister(client_.id());
 }
 
-Status Connection::Commit(WriteBatch& batch) {
+void Connection::HandOff() {
+  auto handoff = std::move(client_.handoff);
+  client_.handoff = nullptr;
+  std::string pending;
+  if (in_end_ > in_begin_) pending.assign(in_.get() + in_begin_, in_end_ - in_begin_);
+  closed_ = true;
+  block_timer_.cancel();
+  server_.ReleaseClientState(client_);
+  server_.clients().Unregister(client_.id());
+  asio::error_code ec;
+  int fd = socket_.release(ec);
+  if (ec) {
+    socket_.close(ec);
+    return;
+  }
+  handoff(fd, std::move(pending));
+}
+
+Status Connection::Commit(WriteBatch& batch) { return CommitWithOptions(WriteOptions(), batch); }
+
+Status Connection::CommitWithOptions(const WriteOptions& options, WriteBatch& batch) {
   wal_dirty_ = true;
   durable_state_.fetch_add(1, std::memory_order_relaxed);
   Status s =
-      server_.db().WriteAsync(WriteOptions(), batch, [this](Status st) { OnDurableAnyThread(st); });
+      server_.db().WriteAsync(options, batch, [this](Status st) { OnDurableAnyThread(st); });
   if (!s.ok()) durable_state_.fetch_sub(1, std::memory_order_relaxed);
   return s;
 }
@@ -110,6 +154,10 @@ void Connection::OnDurable() {
   if (durable_failed_.load(std::memory_order_acquire)) {
     ReplaceReplyWithDurableError(parked_reply_start_);
   }
+  if (!held_pushes_.empty()) {
+    out_ += held_pushes_;
+    held_pushes_.clear();
+  }
   std::shared_ptr<Connection> self = std::move(keepalive_);
   Pump();
 }
@@ -124,14 +172,17 @@ void Connection::ReplaceReplyWithDurableError(size_t reply_start) {
 
 void Connection::Pump() {
   if (closed_) return;
-  if (!parked_ && !closing_) ProcessInput();
+  if (!parked_ && !closing_ && client_.blocked == nullptr) ProcessInput();
   if (closed_) return;
   if (parked_) return;  // output is held until the parked command is durable
   if (wal_dirty_) {
     // No reply to a write leaves before its WAL record is in the OS, so a
     // crash of this process loses nothing acknowledged.
     wal_dirty_ = false;
+    // Under the gate: a replica's full sync swaps the engine (Server::ReplaceEngine).
+    server_.exec_gate().LockShared();
     Status s = server_.db().FlushWal();
+    server_.exec_gate().Unlock();
     if (!s.ok()) {
       LSMDB_LOG_WARNING("WAL write failed, closing client {}: {}", client_.addr(), s.ToString());
       Close();
@@ -141,7 +192,13 @@ void Connection::Pump() {
   Flush();
   if (closed_) return;
   if (closing_) {
-    if (!writing_ && out_.empty()) Close();
+    if (!writing_ && out_.empty()) {
+      if (client_.handoff) {
+        HandOff();
+      } else {
+        Close();
+      }
+    }
     return;
   }
   if (in_end_ - in_begin_ > query_limit_) {
@@ -177,22 +234,16 @@ void Connection::ProcessInput() {
     }
     const std::vector<std::string_view>& args = parser_.args();
     if (!args.empty()) {
-      const size_t reply_start = out_.size();
-      Dispatch(server_, client_, args, reply_, *this, stats_);
-      if (durable_state_.load(std::memory_order_acquire) != 0) {
-        uint32_t prev = durable_state_.fetch_or(kWaitingBit, std::memory_order_acq_rel);
-        if ((prev & ~kWaitingBit) != 0) {
-          parked_ = true;
-          parked_reply_start_ = reply_start;
-          keepalive_ = shared_from_this();
-        } else {
-          durable_state_.store(0, std::memory_order_relaxed);
-        }
+      RunCommand(args);
+      if (client_.blocked != nullptr) {
+        // Retry once at once: a push may have committed between the
+        // handler's look and its registration (see blocking.h).
+        in_begin_ += consumed;
+        RetryBlocked();
+        if (client_.blocked != nullptr) ArmBlockTimer();
+        if (parked_ || closing_ || client_.blocked != nullptr) break;
+        continue;
       }
-      if (!parked_ && durable_failed_.load(std::memory_order_acquire)) {
-        ReplaceReplyWithDurableError(reply_start);
-      }
-      if (client_.close_after_reply) closing_ = true;
     }
     in_begin_ += consumed;
     if (parked_ || closing_) break;
@@ -206,6 +257,94 @@ void Connection::ProcessInput() {
   }
   client_.Publish();
   client_.SetBufferFigures(in_end_ - in_begin_, PendingOutput());
+}
+
+void Connection::RunCommand(const std::vector<std::string_view>& args) {
+  const size_t reply_start = out_.size();
+  Dispatch(server_, client_, args, reply_, *this, stats_);
+  if (durable_state_.load(std::memory_order_acquire) != 0) {
+    uint32_t prev = durable_state_.fetch_or(kWaitingBit, std::memory_order_acq_rel);
+    if ((prev & ~kWaitingBit) != 0) {
+      parked_ = true;
+      parked_reply_start_ = reply_start;
+      keepalive_ = shared_from_this();
+    } else {
+      durable_state_.store(0, std::memory_order_relaxed);
+    }
+  }
+  if (!parked_ && durable_failed_.load(std::memory_order_acquire)) {
+    ReplaceReplyWithDurableError(reply_start);
+  }
+  if (client_.close_after_reply || client_.handoff) closing_ = true;
+}
+
+void Connection::RetryBlocked() {
+  if (closed_ || client_.blocked == nullptr) return;
+  // The command runs again with its own copy of the arguments; BlockClient()
+  // puts client_.block_retry back into client_.blocked if it must wait on.
+  std::shared_ptr<BlockedCommand> blocked = std::move(client_.blocked);
+  client_.block_retry = blocked;
+  std::vector<std::string_view> args(blocked->args.begin(), blocked->args.end());
+  RunCommand(args);
+  client_.block_retry.reset();
+  if (client_.blocked != nullptr) return;  // still waiting
+  // Served (or failed): leave the queues and go on with the pipeline. A pop
+  // signals the next waiter itself, so this waiter's signal is not passed on
+  // (two woken waiters would race for the FIFO order).
+  server_.blocking().ClearSignal(*blocked->waiter);
+  ReleaseBlocked(server_.blocking(), *blocked);
+  if (block_timer_armed_) {
+    block_timer_.cancel();
+    block_timer_armed_ = false;
+  }
+  client_.Publish();
+  asio::post(io_, [self = shared_from_this()] { self->Pump(); });
+}
+
+void Connection::ArmBlockTimer() {
+  const BlockedCommand& b = *client_.blocked;
+  if (b.deadline_ms == 0 || block_timer_armed_) return;
+  block_timer_armed_ = true;
+  block_timer_.expires_after(
+      std::chrono::milliseconds(std::max<int64_t>(0, b.deadline_ms - MonotonicMs())));
+  block_timer_.async_wait(
+      [self = shared_from_this()](const asio::error_code& ec) { self->OnBlockTimer(ec); });
+}
+
+void Connection::OnBlockTimer(const asio::error_code& ec) {
+  if (ec == asio::error::operation_aborted) return;
+  block_timer_armed_ = false;
+  if (closed_ || client_.blocked == nullptr) return;
+  std::shared_ptr<BlockedCommand> blocked = std::move(client_.blocked);
+  ReleaseBlocked(server_.blocking(), *blocked);
+  reply_.NullArray();
+  Pump();
+}
+
+void Connection::DeliverPush(const std::shared_ptr<const std::string>& bytes) {
+  if (closed_) return;
+  if (parked_) {
+    held_pushes_ += *bytes;
+  } else {
+    out_ += *bytes;
+  }
+  const size_t pending = PendingOutput() + held_pushes_.size();
+  bool too_much = pending > kPubSubHardLimit;
+  if (pending > kPubSubSoftLimit) {
+    const int64_t now = MonotonicMs();
+    if (push_soft_since_ms_ == 0) push_soft_since_ms_ = now;
+    too_much = too_much || now - push_soft_since_ms_ >= kPubSubSoftSeconds * 1000;
+  } else {
+    push_soft_since_ms_ = 0;
+  }
+  if (too_much) {
+    LSMDB_LOG_WARNING(
+        "Client id={} addr={} closed for overcoming of output buffer limits (pubsub).",
+        client_.id(), client_.addr());
+    Close();
+    return;
+  }
+  if (!parked_) Flush();
 }
 
 void Connection::Flush() {

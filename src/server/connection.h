@@ -21,6 +21,13 @@
 // more state for little gain, since other connections keep the WAL busy and
 // share each fsync).
 //
+// Blocking commands (blocking.h): while client_.blocked is set the connection
+// runs no further input (it keeps reading, so a disconnect is seen), retries
+// the command when woken, and replies a null array at the deadline.
+// Pub/sub pushes from other threads arrive through DeliverPush() on this
+// thread; a subscriber whose output passes the pubsub class limits (hard
+// 32 MiB, or soft 8 MiB for 60 s, as Redis's defaults) is closed.
+//
 // Limits: client-query-buffer-limit (close when the unparsed input exceeds
 // it), the output soft limit (stop reading until the output drains) and hard
 // limit (close), proto-max-bulk-len (through the parser). A protocol error
@@ -36,11 +43,12 @@
 #include "protocol/resp_parser.h"
 #include "src/server/client.h"
 #include "src/server/server.h"
+#include "src/server/transaction.h"
 #include "src/types/committer.h"
 
 namespace lsmdb::server {
 
-class Connection : public std::enable_shared_from_this<Connection>, private Committer {
+class Connection : public std::enable_shared_from_this<Connection>, private WalCommitter {
  public:
   // `socket` must belong to `io`, the io_context of I/O thread `thread_index`.
   Connection(Server& server, asio::io_context& io, asio::ip::tcp::socket socket,
@@ -53,10 +61,13 @@ class Connection : public std::enable_shared_from_this<Connection>, private Comm
   void Start();
   // Closes the socket at once (no flush). Idempotent; on the I/O thread.
   void Close();
+  // Gives the socket to client_.handoff (PSYNC) instead of closing it.
+  void HandOff();
 
  private:
   // Committer: see the design note.
   Status Commit(WriteBatch& batch) override;
+  Status CommitWithOptions(const WriteOptions& options, WriteBatch& batch) override;
   // Runs on the engine's thread (or inline) when a batch is durable.
   void OnDurableAnyThread(const Status& s);
   // Runs on the I/O thread once every pending batch of the command is durable.
@@ -67,6 +78,15 @@ class Connection : public std::enable_shared_from_this<Connection>, private Comm
   // Does whatever is possible now: run commands, write, read, close.
   void Pump();
   void ProcessInput();
+  // Runs one command, then parks for durability if it wrote.
+  void RunCommand(const std::vector<std::string_view>& args);
+  // Re-runs the blocked command (woken, or once right after blocking).
+  void RetryBlocked();
+  // Arms the timer for a newly blocked command's deadline.
+  void ArmBlockTimer();
+  void OnBlockTimer(const asio::error_code& ec);
+  // A pub/sub push for this client (posted from the publisher's thread).
+  void DeliverPush(const std::shared_ptr<const std::string>& bytes);
   void Flush();
   void StartRead();
   void OnRead(const asio::error_code& ec, size_t n);
@@ -100,6 +120,10 @@ class Connection : public std::enable_shared_from_this<Connection>, private Comm
   bool closing_ = false;  // close once the output is written
   bool closed_ = false;
   bool parked_ = false;  // waiting for durability: no parsing, no output
+  asio::steady_timer block_timer_;
+  bool block_timer_armed_ = false;
+  std::string held_pushes_;      // pushes that arrived while parked
+  int64_t push_soft_since_ms_ = 0;  // output above the pubsub soft limit since (0 = not)
   // A write was committed since the WAL was last flushed to the OS; flushed
   // (DB::FlushWal) before replies go out, once per pipeline.
   bool wal_dirty_ = false;

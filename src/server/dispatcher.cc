@@ -3,7 +3,9 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <cstring>
 
+#include "replication/replication.h"
 #include "src/server/command_context.h"
 #include "src/server/error_reply.h"
 #include "src/server/redis_error.h"
@@ -47,34 +49,84 @@ Status UnknownSubcommand(std::string_view command, std::string_view sub) {
       fmt::format("ERR unknown subcommand '{}'. Try {} HELP.", sub.substr(0, 128), upper));
 }
 
-void Dispatch(Server& server, Client& client, const std::vector<std::string_view>& args,
-              resp::ReplyBuilder& reply, Committer& committer, ThreadStats& stats) {
-  const CommandTable::Entry* entry = server.commands().Find(args[0]);
-  if (entry == nullptr) {
-    reply.Error(UnknownCommandError(args));
-    CommandStats::Bump(stats.unknown_commands);
-    CommandStats::Bump(stats.error_replies);
-    return;
-  }
-  const CommandSpec& spec = entry->spec;
-  CommandCounters& counters = stats.commands.at(entry->index);
-  if (!ArityOk(spec.arity, args.size())) {
-    reply.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec.name));
-    CommandStats::Bump(counters.rejected);
-    CommandStats::Bump(stats.error_replies);
-    return;
-  }
-  if (!client.authenticated && (spec.flags & kCmdNoAuth) == 0) {
-    reply.Error(kErrNoAuth);
-    CommandStats::Bump(counters.rejected);
-    CommandStats::Bump(stats.error_replies);
-    return;
-  }
-  if (client.in_multi && server.multi_hook() != nullptr &&
-      server.multi_hook()(server, client, spec, args, reply)) {
-    return;
-  }
+namespace {
 
+// Rejects a command before it runs; in MULTI the transaction is flagged so
+// EXEC aborts (Redis's rejectCommand + flagTransaction).
+void Reject(Client& client, resp::ReplyBuilder& reply, std::string_view text, ThreadStats& stats,
+            std::atomic<uint64_t>* rejected) {
+  reply.Error(text);
+  if (client.in_multi) client.multi_error = true;
+  if (rejected != nullptr) CommandStats::Bump(*rejected);
+  CommandStats::Bump(stats.error_replies);
+}
+
+// Commands a RESP2 client in subscribed mode may run.
+bool AllowedWhenSubscribed(std::string_view name) {
+  for (std::string_view ok : {"ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe",
+                              "psubscribe", "punsubscribe", "quit", "reset"}) {
+    if (name == ok) return true;
+  }
+  return false;
+}
+
+// Counts the commits of one command, so that only commands that wrote
+// something touch watched keys and wake blocked clients.
+// It is a WalCommitter: EXEC's ExecCommitter logs through it (forwarded to
+// the connection, or written synchronously for other committers).
+class TrackingCommitter : public WalCommitter {
+ public:
+  TrackingCommitter(Committer& inner, DB& db) : inner_(inner), db_(db) {}
+  Status Commit(WriteBatch& batch) override {
+    wrote_ = true;
+    return inner_.Commit(batch);
+  }
+  Status CommitWithOptions(const WriteOptions& options, WriteBatch& batch) override {
+    wrote_ = true;
+    if (auto* wal = dynamic_cast<WalCommitter*>(&inner_); wal != nullptr) {
+      return wal->CommitWithOptions(options, batch);
+    }
+    return db_.Write(options, batch);
+  }
+  bool wrote() const { return wrote_; }
+
+ private:
+  Committer& inner_;
+  DB& db_;
+  bool wrote_ = false;
+};
+
+// After `spec` committed a write: touch watchers and signal blocked clients
+// on the keys of its key spec (every watched key of the db for FLUSHDB, of
+// every db for FLUSHALL).
+void NotifyWrite(Server& server, const CommandSpec& spec, const std::vector<std::string_view>& args,
+                 int db) {
+  const bool watch = !server.watches().empty();
+  const bool block = !server.blocking().empty();
+  if (!watch && !block) return;
+  if (spec.keys.first <= 0) {
+    if (!watch) return;
+    if (strcmp(spec.name, "flushdb") == 0) server.watches().TouchDb(server.keyspace(), db);
+    if (strcmp(spec.name, "flushall") == 0) server.watches().TouchDb(server.keyspace(), -1);
+    return;
+  }
+  const int argc = static_cast<int>(args.size());
+  int last = spec.keys.last < 0 ? argc + spec.keys.last : spec.keys.last;
+  if (last >= argc) last = argc - 1;
+  const int step = spec.keys.step > 0 ? spec.keys.step : 1;
+  for (int i = spec.keys.first; i <= last; i += step) {
+    if (watch) server.watches().Touch(server.keyspace(), db, args[i]);
+    if (block) server.blocking().Signal(db, args[i]);
+  }
+}
+
+}  // namespace
+
+void Execute(Server& server, Client& client, const CommandTable::Entry& entry,
+             const std::vector<std::string_view>& args, resp::ReplyBuilder& reply,
+             Committer& committer, ThreadStats& stats) {
+  const CommandSpec& spec = entry.spec;
+  CommandCounters& counters = stats.commands.at(entry.index);
   std::string& out = *reply.buffer();
   const size_t reply_start = out.size();
   const bool skip_this = client.skip_next_reply;
@@ -82,7 +134,10 @@ void Dispatch(Server& server, Client& client, const std::vector<std::string_view
 
   const int64_t start = MonotonicUs();
   client.Touch(start / 1000, spec.name);
-  CommandContext ctx(args, reply, server.keyspace(), committer, &server, &client, client.db_ptr());
+  TrackingCommitter tracking(committer, server.db());
+  const int db = client.db();
+  CommandContext ctx(args, reply, server.keyspace(), tracking, &server, &client, client.db_ptr());
+  ctx.set_stats(&stats);
   Status s = spec.handler(ctx);
   if (!s.ok()) {
     out.resize(reply_start);
@@ -90,6 +145,7 @@ void Dispatch(Server& server, Client& client, const std::vector<std::string_view
     CommandStats::Bump(counters.failed);
     CommandStats::Bump(stats.error_replies);
   }
+  if (tracking.wrote()) NotifyWrite(server, spec, args, db);
   const int64_t duration = MonotonicUs() - start;
   CommandStats::Bump(counters.calls);
   CommandStats::Bump(counters.usec, static_cast<uint64_t>(duration));
@@ -101,6 +157,64 @@ void Dispatch(Server& server, Client& client, const std::vector<std::string_view
     server.slowlog().Add(args, duration, client.addr(), client.name(),
                          static_cast<size_t>(server.config().slowlog_max_len));
   }
+}
+
+void Dispatch(Server& server, Client& client, const std::vector<std::string_view>& args,
+              resp::ReplyBuilder& reply, Committer& committer, ThreadStats& stats) {
+  const CommandTable::Entry* entry = server.commands().Find(args[0]);
+  if (entry == nullptr) {
+    Reject(client, reply, UnknownCommandError(args), stats, nullptr);
+    CommandStats::Bump(stats.unknown_commands);
+    return;
+  }
+  const CommandSpec& spec = entry->spec;
+  CommandCounters& counters = stats.commands.at(entry->index);
+  if (!ArityOk(spec.arity, args.size())) {
+    Reject(client, reply, fmt::format("ERR wrong number of arguments for '{}' command", spec.name),
+           stats, &counters.rejected);
+    return;
+  }
+  if (!client.authenticated && (spec.flags & kCmdNoAuth) == 0) {
+    Reject(client, reply, kErrNoAuth, stats, &counters.rejected);
+    return;
+  }
+  // Replication gates (Redis's order): too few good replicas, read-only replica.
+  // The replication link applies its writes without the dispatcher.
+  if ((spec.flags & kCmdWrite) != 0 && server.replication() != nullptr) {
+    repl::ReplicationManager& rm = *server.replication();
+    if (rm.is_replica()) {
+      Reject(client, reply, "READONLY You can't write against a read only replica.", stats,
+             &counters.rejected);
+      return;
+    }
+    if (!rm.EnoughGoodReplicas()) {
+      Reject(client, reply, "NOREPLICAS Not enough good replicas to write.", stats,
+             &counters.rejected);
+      return;
+    }
+  }
+  if (client.subscriptions > 0 && client.protocol == 2 && !AllowedWhenSubscribed(spec.name)) {
+    Reject(client, reply,
+           fmt::format("ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / "
+                       "QUIT / RESET are allowed in this context",
+                       spec.name),
+           stats, &counters.rejected);
+    return;
+  }
+  if (client.in_multi && (spec.flags & kCmdNoMulti) == 0) {
+    client.multi_queue.emplace_back(args.begin(), args.end());
+    reply.SimpleString("QUEUED");
+    return;
+  }
+
+  ExecGate& gate = server.exec_gate();
+  if (spec.flags & kCmdExclusive) {
+    gate.LockExclusive();
+  } else {
+    gate.LockShared();
+  }
+  Execute(server, client, *entry, args, reply, committer, stats);
+  gate.Unlock();
 }
 
 }  // namespace lsmdb::server

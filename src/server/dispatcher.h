@@ -5,9 +5,16 @@
 //   lookup  -> "ERR unknown command '<name>', with args beginning with: ..."
 //   arity   -> "ERR wrong number of arguments for '<name>' command"
 //   auth    -> "NOAUTH Authentication required." unless kCmdNoAuth
-//   (flag gates: loading, read-only replica, OOM, cluster slots: later issues)
-//   MULTI   -> Server::multi_hook() may queue the command
+//   replication -> kCmdWrite: "NOREPLICAS ..." (min-replicas-to-write), then
+//              "READONLY ..." on a replica
+//   (flag gates: loading, OOM, cluster slots: later issues)
+//   RESP2 subscribed mode -> "ERR Can't execute '<name>': only ..."
+//   MULTI   -> queued ("+QUEUED") unless kCmdNoMulti; a rejection above
+//              flags the transaction (EXEC replies EXECABORT)
+//   gate    -> ExecGate held shared (exclusive for kCmdExclusive: EXEC)
 //   handler -> a non-OK Status becomes the error reply (WriteError)
+//   notify  -> if the command committed a write: WATCH touches and blocked
+//              client wake-ups for the keys of its key spec
 // It also keeps the per-command statistics and the slow log, and applies
 // CLIENT REPLY OFF/SKIP by dropping the command's reply bytes.
 
@@ -27,6 +34,12 @@ namespace lsmdb::server {
 // harness thread), with the stats shard of that thread.
 void Dispatch(Server& server, Client& client, const std::vector<std::string_view>& args,
               resp::ReplyBuilder& reply, Committer& committer, ThreadStats& stats);
+
+// The handler step and what follows it (stats, notify, slow log, CLIENT
+// REPLY), without the checks and the gate: EXEC runs its queue with it.
+void Execute(Server& server, Client& client, const CommandTable::Entry& entry,
+             const std::vector<std::string_view>& args, resp::ReplyBuilder& reply,
+             Committer& committer, ThreadStats& stats);
 
 // Redis 7.0's text for an unknown command, without the leading '-'.
 std::string UnknownCommandError(const std::vector<std::string_view>& args);

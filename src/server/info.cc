@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "replication/replication.h"
 #include "src/server/client.h"
 #include "src/server/server.h"
 #include "src/types/command_options.h"
@@ -123,19 +124,15 @@ void Section(Server& server, std::string_view name, std::string* out) {
     line("pubsub_channels", 0);
     line("pubsub_patterns", 0);
     line("total_error_replies", s.error_replies);
+    if (server.replication() != nullptr) o += server.replication()->InfoStats();
   } else if (name == "replication") {
     o += "# Replication\r\n";
-    line("role", "master");
-    line("connected_slaves", 0);
-    line("master_failover_state", "no-failover");
-    line("master_replid", server.replid());
-    line("master_replid2", std::string(40, '0'));
-    line("master_repl_offset", server.db().LatestSequence());
-    line("second_repl_offset", -1);
-    line("repl_backlog_active", 0);
-    line("repl_backlog_size", cfg.repl_backlog_size);
-    line("repl_backlog_first_byte_offset", 0);
-    line("repl_backlog_histlen", 0);
+    if (server.replication() != nullptr) {
+      o += server.replication()->InfoReplication(cfg.repl_backlog_size);
+    } else {
+      line("role", "master");
+      line("connected_slaves", 0);
+    }
   } else if (name == "cpu") {
     o += "# CPU\r\n";
     struct rusage self;

@@ -10,9 +10,11 @@
 #include <filesystem>
 #include <random>
 
+#include "replication/replication.h"
 #include "src/commands/all_commands.h"
 #include "src/server/connection.h"
 #include "src/server/log.h"
+#include "src/server/replication_host.h"
 #include "src/types/compaction_filter.h"
 #include "src/types/keyspace.h"
 
@@ -48,12 +50,15 @@ Server::Server(Config config)
 Server::~Server() {
   // Order matters: I/O threads stop first, then the engine (whose sync thread
   // may still post completions into the io_contexts), then the io_contexts
-  // with any connections their pending handlers hold.
+  // with any connections their pending handlers hold. Replication threads
+  // use the engine: they stop before anything else.
+  if (replication_) replication_->Stop();
   for (auto& t : io_threads_) t->ctx.stop();
   for (auto& t : io_threads_) {
     if (t->thread.joinable()) t->thread.join();
   }
   acceptor_.reset();
+  replication_.reset();
   keyspace_.reset();
   db_.reset();
   io_threads_.clear();
@@ -66,16 +71,26 @@ Status Server::Open() {
   for (size_t i = 0; i < n; i++) io_threads_.push_back(std::make_unique<IoThread>());
 
   LSMDB_RETURN_IF_ERROR(MakeDirs(cfg.dir));
-  Options options = ToEngineOptions(cfg);
   filter_ = std::make_unique<KeyspaceCompactionFilter>();
-  options.compaction_filter = filter_.get();
-  Result<std::unique_ptr<DB>> db = DB::Open(options, cfg.dir + "/db");
+  {
+    // A crash in the middle of ReplaceEngine left the old engine aside.
+    std::error_code ec;
+    if (!std::filesystem::exists(cfg.dir + "/db", ec) &&
+        std::filesystem::exists(cfg.dir + "/db.old", ec)) {
+      std::filesystem::rename(cfg.dir + "/db.old", cfg.dir + "/db", ec);
+    }
+  }
+  Result<std::unique_ptr<DB>> db = DB::Open(EngineOptions(), cfg.dir + "/db");
   if (!db.ok()) return db.status();
   db_ = std::move(db).value();
   // Collections exist now: let compaction drop orphaned element records.
   filter_->SetDB(db_.get());
   keyspace_ = std::make_unique<Keyspace>(db_.get(), RealClockMs, filter_.get());
   LSMDB_RETURN_IF_ERROR(keyspace_->status());
+  repl_host_ = std::make_unique<ServerReplicationHost>(*this);
+  replication_ = std::make_unique<repl::ReplicationManager>(repl_host_.get());
+  LSMDB_RETURN_IF_ERROR(replication_->Open());
+  replication_->SetMinReplicas(cfg.min_replicas_to_write, cfg.min_replicas_max_lag);
   save_sequence_.store(db_->LatestSequence(), std::memory_order_relaxed);
 
   RegisterAllCommands(commands_);
@@ -119,6 +134,7 @@ Status Server::Listen() {
       t->ctx.run();
     });
   }
+  replication_->Start(cfg.replicaof);
   return Status::OK();
 }
 
@@ -170,6 +186,7 @@ Status Server::Run() {
   if (!shutdown_requested_.load()) control_.run();
 
   LSMDB_LOG_WARNING("User requested shutdown...");
+  replication_->Stop();
   for (auto& t : io_threads_) t->ctx.stop();
   for (auto& t : io_threads_) {
     if (t->thread.joinable()) t->thread.join();
@@ -182,6 +199,7 @@ Status Server::Run() {
     s = db_->Flush();
     if (!s.ok()) LSMDB_LOG_WARNING("Flush at shutdown failed: {}", s.ToString());
   }
+  if (s.ok()) replication_->SaveReplid();
   keyspace_.reset();
   db_.reset();
   LSMDB_LOG_WARNING("lsmdb is now ready to exit, bye bye...");
@@ -233,6 +251,9 @@ Status Server::SetConfig(std::string_view name, std::string_view value) {
   std::lock_guard<std::mutex> lock(config_mu_);
   LSMDB_RETURN_IF_ERROR(SetConfigOption(&config_, name, value, /*at_runtime=*/true));
   slowlog_slower_than_.store(config_.slowlog_log_slower_than, std::memory_order_relaxed);
+  if (replication_) {
+    replication_->SetMinReplicas(config_.min_replicas_to_write, config_.min_replicas_max_lag);
+  }
   LogLevel level;
   if (ParseLogLevel(config_.loglevel, &level)) SetLogLevel(level);
   return Status::OK();
@@ -299,6 +320,80 @@ Status Server::Save() {
     LSMDB_LOG_WARNING("Checkpoint into {} failed: {}", dir, s.ToString());
   }
   return s;
+}
+
+void Server::ReleaseClientState(Client& client) {
+  client.in_multi = false;
+  client.multi_error = false;
+  client.multi_queue.clear();
+  if (client.watch != nullptr) watches_.UnwatchAll(*client.watch);
+  if (client.subscriber != nullptr) {
+    Subscriber& sub = *client.subscriber;
+    for (const std::string& ch : sub.channels) pubsub_.Unsubscribe(sub, ch);
+    for (const std::string& p : sub.patterns) pubsub_.PUnsubscribe(sub, p);
+    sub.channels.clear();
+    sub.patterns.clear();
+  }
+  client.subscriptions = 0;
+  for (auto* b : {&client.blocked, &client.block_retry}) {
+    if (*b != nullptr) {
+      ReleaseBlocked(blocking_, **b);
+      b->reset();
+    }
+  }
+}
+
+Options Server::EngineOptions() {
+  Config cfg = config();
+  Options options = ToEngineOptions(cfg);
+  options.compaction_filter = filter_.get();
+  options.replication_backlog_bytes = static_cast<size_t>(cfg.repl_backlog_size);
+  return options;
+}
+
+Status Server::ReplaceEngine(const std::string& dir) {
+  Config cfg = config();
+  const std::string live = cfg.dir + "/db";
+  const std::string old = cfg.dir + "/db.old";
+  std::error_code ec;
+  std::filesystem::remove_all(old, ec);
+  exec_gate_.LockExclusive();
+  keyspace_.reset();
+  db_.reset();
+  // A fresh filter: its epochs only grow, and the snapshot's may be lower.
+  filter_ = std::make_unique<KeyspaceCompactionFilter>();
+  std::filesystem::rename(live, old, ec);
+  if (!ec) std::filesystem::rename(dir, live, ec);
+  Status result =
+      ec ? Status::IOError(fmt::format("replacing {}: {}", live, ec.message())) : Status::OK();
+  if (ec) {  // put the old engine back
+    std::error_code ec2;
+    if (!std::filesystem::exists(live, ec2)) std::filesystem::rename(old, live, ec2);
+  }
+  Result<std::unique_ptr<DB>> db = DB::Open(EngineOptions(), live);
+  if (!db.ok() && result.ok()) {
+    // The received copy does not open: go back to the old engine.
+    result = db.status();
+    std::error_code ec2;
+    std::filesystem::remove_all(live, ec2);
+    std::filesystem::rename(old, live, ec2);
+    db = DB::Open(EngineOptions(), live);
+  }
+  if (!db.ok()) {
+    LSMDB_LOG_WARNING("Cannot reopen the engine after a failed full sync: {}",
+                      db.status().ToString());
+    exec_gate_.Unlock();
+    RequestShutdown(false);
+    return db.status();
+  }
+  db_ = std::move(db).value();
+  filter_->SetDB(db_.get());
+  keyspace_ = std::make_unique<Keyspace>(db_.get(), RealClockMs, filter_.get());
+  if (result.ok()) result = keyspace_->status();
+  exec_gate_.Unlock();
+  std::filesystem::remove_all(old, ec);
+  if (result.ok()) LSMDB_LOG_NOTICE("MASTER <-> REPLICA sync: engine replaced by the snapshot");
+  return result;
 }
 
 int64_t Server::changes_since_save() const {

@@ -14,7 +14,9 @@
 //   - engine threads (owned by storage/, see lsmdb/db.h): the WAL sync thread
 //     that fsyncs and fires DB::WriteAsync callbacks (which only post back to
 //     the connection's I/O thread), and the flush/compaction pool.
-//   - replication senders (later issues) will be owned by replication/.
+//   - replication threads, owned by replication/ (replication.h): the replica
+//     link, one sender per connected replica, the WAIT waiter. They reach the
+//     server only through ServerReplicationHost (replication_host.h).
 // No I/O thread ever waits for an fsync: write commands park their connection
 // until the engine reports durability (see connection.h).
 //
@@ -35,13 +37,21 @@
 #include "lsmdb/status.h"
 #include "protocol/reply_builder.h"
 #include "src/config/config.h"
+#include "src/server/blocking.h"
 #include "src/server/client.h"
 #include "src/server/command_table.h"
+#include "src/server/pubsub.h"
 #include "src/server/slowlog.h"
+#include "src/server/transaction.h"
+
+namespace lsmdb::repl {
+class ReplicationManager;
+}
 
 namespace lsmdb::server {
 
 class Keyspace;
+class ServerReplicationHost;
 class KeyspaceCompactionFilter;
 class Connection;
 
@@ -73,7 +83,7 @@ class Server {
   // Opens the engine in <dir>/db and builds the keyspace and command table.
   // No sockets and no threads of the server's own.
   Status Open();
-  // Binds server.bind:server.port and starts the I/O threads.
+  // Binds server.bind:server.port, starts the I/O threads and replication.
   Status Listen();
   // Runs the control loop on the calling thread until RequestShutdown() or a
   // signal, then stops the I/O threads and, if asked to save, flushes the
@@ -84,6 +94,15 @@ class Server {
 
   DB& db() { return *db_; }
   Keyspace& keyspace() { return *keyspace_; }
+  // Replication (replication/replication.h); null before Open().
+  repl::ReplicationManager* replication() { return replication_.get(); }
+  // The options the engine is opened with (config + compaction filter +
+  // replication backlog).
+  Options EngineOptions();
+  // Full sync on a replica: replaces the engine by the DB in `dir` (moved to
+  // <dir>/db) and rebuilds the keyspace, holding the ExecGate exclusively so
+  // that no command runs meanwhile. Only the replication link thread calls it.
+  Status ReplaceEngine(const std::string& dir);
   const CommandTable& commands() const { return commands_; }
   ClientRegistry& clients() { return clients_; }
   SlowLog& slowlog() { return slowlog_; }
@@ -122,12 +141,15 @@ class Server {
   bool last_save_ok() const { return last_save_ok_.load(std::memory_order_relaxed); }
   int64_t changes_since_save() const;
 
-  // MULTI hook for the transactions issue: if set and it returns true, the
-  // dispatcher considers the command handled (queued) after the auth check.
-  using MultiHook = bool (*)(Server& server, Client& client, const CommandSpec& spec,
-                             const std::vector<std::string_view>& args, resp::ReplyBuilder& reply);
-  MultiHook multi_hook() const { return multi_hook_; }
-  void set_multi_hook(MultiHook hook) { multi_hook_ = hook; }
+  // Transactions, pub/sub and blocking commands (transaction.h, pubsub.h,
+  // blocking.h): shared by every connection, thread-safe.
+  ExecGate& exec_gate() { return exec_gate_; }
+  WatchRegistry& watches() { return watches_; }
+  PubSub& pubsub() { return pubsub_; }
+  BlockingRegistry& blocking() { return blocking_; }
+  // Drops a client's MULTI state, watches, subscriptions and blocked command
+  // (RESET, disconnect). On the client's thread; idempotent.
+  void ReleaseClientState(Client& client);
 
  private:
   struct IoThread {
@@ -147,11 +169,16 @@ class Server {
   std::unique_ptr<KeyspaceCompactionFilter> filter_;
   std::unique_ptr<DB> db_;
   std::unique_ptr<Keyspace> keyspace_;
+  std::unique_ptr<ServerReplicationHost> repl_host_;
+  std::unique_ptr<repl::ReplicationManager> replication_;
   CommandTable commands_;
   ClientRegistry clients_;
   SlowLog slowlog_;
   std::vector<std::unique_ptr<ThreadStats>> thread_stats_;
-  MultiHook multi_hook_ = nullptr;
+  ExecGate exec_gate_;
+  WatchRegistry watches_;
+  PubSub pubsub_;
+  BlockingRegistry blocking_;
 
   std::vector<std::unique_ptr<IoThread>> io_threads_;
   asio::io_context control_{1};
