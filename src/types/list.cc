@@ -16,6 +16,7 @@
 #include "lsmdb/db.h"
 #include "src/server/redis_error.h"
 #include "src/types/keyspace.h"
+#include "src/types/snapshot_reader.h"
 
 namespace lsmdb::server {
 
@@ -46,24 +47,6 @@ class ElementKeys {
  private:
   std::string prefix_;
   std::string buf_;
-};
-
-// Pins a snapshot so that a read sees the metadata and the elements of one
-// moment (a concurrent push/pop moves head/tail).
-class SnapshotReader {
- public:
-  explicit SnapshotReader(lsmdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {
-    options_.snapshot = snapshot_;
-  }
-  ~SnapshotReader() { db_->ReleaseSnapshot(snapshot_); }
-  SnapshotReader(const SnapshotReader&) = delete;
-  SnapshotReader& operator=(const SnapshotReader&) = delete;
-  const lsmdb::ReadOptions& options() const { return options_; }
-
- private:
-  lsmdb::DB* db_;
-  const lsmdb::Snapshot* snapshot_;
-  lsmdb::ReadOptions options_;
 };
 
 // The live list at `meta_key`: nullopt if absent or expired, WRONGTYPE if

@@ -24,6 +24,7 @@
 #include "src/server/redis_error.h"
 #include "src/types/glob.h"
 #include "src/types/keyspace.h"
+#include "src/types/snapshot_reader.h"
 #include "src/types/scan_cursors.h"
 
 namespace lsmdb::server {
@@ -57,23 +58,6 @@ Result<double> DecodeMemberValue(std::string_view v) {
   if (v.size() != 8) return Status::Corruption("bad zset member record");
   return std::bit_cast<double>(GetFixed64(v.data(), false));
 }
-
-// Pins a snapshot for a multi-record read.
-class SnapshotReader {
- public:
-  explicit SnapshotReader(lsmdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {
-    options_.snapshot = snapshot_;
-  }
-  ~SnapshotReader() { db_->ReleaseSnapshot(snapshot_); }
-  SnapshotReader(const SnapshotReader&) = delete;
-  SnapshotReader& operator=(const SnapshotReader&) = delete;
-  const lsmdb::ReadOptions& options() const { return options_; }
-
- private:
-  lsmdb::DB* db_;
-  const lsmdb::Snapshot* snapshot_;
-  lsmdb::ReadOptions options_;
-};
 
 // The live metadata at `meta_key` if it is of type `want` (or, when
 // `also_set`, a set): nullopt if absent or expired, WRONGTYPE otherwise.

@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import unittest
 import time
 
 import redis
@@ -204,3 +205,30 @@ def encode(*args):
             a = str(a).encode()
         out.append(b"$%d\r\n%s\r\n" % (len(a), a))
     return b"".join(out)
+
+
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+
+
+class ServerTestCase(unittest.TestCase):
+    """One server per test class, flushed before every test; self.r is a
+    redis-py client. assertError checks a command's exact error text."""
+
+    server_args = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = LsmdbServer(args=cls.server_args) if cls.server_args else LsmdbServer()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.close()
+
+    def setUp(self):
+        self.r = self.srv.client()
+        self.r.flushall()
+
+    def assertError(self, text, fn, *args):
+        with self.assertRaises(redis.ResponseError) as ctx:
+            fn(*args)
+        self.assertEqual(str(ctx.exception), text)

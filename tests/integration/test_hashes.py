@@ -7,29 +7,9 @@ import unittest
 
 import redis
 
-from lsmdb_harness import LsmdbServer, encode, read_until
+from lsmdb_harness import LsmdbServer, ServerTestCase, WRONGTYPE, encode, read_until
 
-WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
-
-
-class HashCommands(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = LsmdbServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.close()
-
-    def setUp(self):
-        self.r = self.srv.client()
-        self.r.flushall()
-
-    def assertError(self, text, fn, *args):
-        with self.assertRaises(redis.ResponseError) as ctx:
-            fn(*args)
-        self.assertEqual(str(ctx.exception), text)
-
+class HashCommands(ServerTestCase):
     def raw(self, *commands):
         """Sends commands on one raw socket; returns the raw bytes of the
         reply to the last one (after HELLO 3 when asked)."""

@@ -8,27 +8,10 @@ import unittest
 
 import redis
 
-from lsmdb_harness import LsmdbServer
+from lsmdb_harness import LsmdbServer, ServerTestCase, WRONGTYPE
 
 
-class KeyspaceCommands(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = LsmdbServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.close()
-
-    def setUp(self):
-        self.r = self.srv.client()
-        self.r.flushall()
-
-    def assertError(self, text, fn, *args):
-        with self.assertRaises(redis.ResponseError) as ctx:
-            fn(*args)
-        self.assertEqual(str(ctx.exception), text)
-
+class KeyspaceCommands(ServerTestCase):
     def test_del_exists_touch_type(self):
         r = self.r
         r.mset({"a": "1", "b": "2", "c": "3"})

@@ -9,29 +9,9 @@ import unittest
 
 import redis
 
-from lsmdb_harness import LsmdbServer, encode, read_until
+from lsmdb_harness import LsmdbServer, ServerTestCase, WRONGTYPE, encode, read_until
 
-WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
-
-
-class SetCommands(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.srv = LsmdbServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.close()
-
-    def setUp(self):
-        self.r = self.srv.client()
-        self.r.flushall()
-
-    def assertError(self, text, fn, *args):
-        with self.assertRaises(redis.ResponseError) as ctx:
-            fn(*args)
-        self.assertEqual(str(ctx.exception), text)
-
+class SetCommands(ServerTestCase):
     def raw3(self, *args):
         """One command after HELLO 3 on a raw socket; the raw reply bytes."""
         with self.srv.raw() as sock:
