@@ -172,6 +172,7 @@ void Connection::ReplaceReplyWithDurableError(size_t reply_start) {
 
 void Connection::Pump() {
   if (closed_) return;
+  input_paused_ = false;
   if (!parked_ && !closing_ && client_.blocked == nullptr) ProcessInput();
   if (closed_) return;
   if (parked_) return;  // output is held until the parked command is durable
@@ -215,6 +216,11 @@ void Connection::Pump() {
     Close();
     return;
   }
+  if (input_paused_ && !writing_) {
+    // Everything was written at once: run the rest of the pipeline now.
+    asio::post(io_, [self = shared_from_this()] { self->Pump(); });
+    return;
+  }
   StartRead();
 }
 
@@ -247,6 +253,12 @@ void Connection::ProcessInput() {
     }
     in_begin_ += consumed;
     if (parked_ || closing_) break;
+    // A pipeline of large replies in one read: stop at the soft limit and go
+    // on once the output drains (OnWrite -> Pump), so memory stays bounded.
+    if (output_soft_limit_ != 0 && PendingOutput() > output_soft_limit_) {
+      input_paused_ = in_begin_ < in_end_;
+      break;
+    }
   }
   if (in_begin_ == in_end_) {
     in_begin_ = in_end_ = 0;

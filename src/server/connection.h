@@ -127,6 +127,9 @@ class Connection : public std::enable_shared_from_this<Connection>, private WalC
   // A write was committed since the WAL was last flushed to the OS; flushed
   // (DB::FlushWal) before replies go out, once per pipeline.
   bool wal_dirty_ = false;
+  // ProcessInput stopped with commands left because the output passed the
+  // soft limit; Pump resumes them once it drains.
+  bool input_paused_ = false;
   size_t parked_reply_start_ = 0;
 
   // Durability of this command's batches. Low bits: callbacks still due;

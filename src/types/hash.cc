@@ -128,7 +128,10 @@ Result<std::vector<FieldValue>> ReadElements(Keyspace& ks, int db, std::string_v
   const std::string prefix = ElementPrefix(db, key, meta.version);
   std::vector<FieldValue> out;
   out.reserve(std::min<uint64_t>(meta.count, 1u << 16));
-  std::unique_ptr<lsmdb::Iterator> it = ks.engine()->NewIterator(lsmdb::ReadOptions{});
+  lsmdb::ReadOptions ro;
+  ro.lower_bound = prefix;
+  ro.upper_bound = PrefixSuccessor(prefix);
+  std::unique_ptr<lsmdb::Iterator> it = ks.engine()->NewIterator(ro);
   for (it->Seek(prefix); it->Valid() && StartsWith(it->key(), prefix); it->Next()) {
     out.emplace_back(std::string(it->key().substr(prefix.size())),
                      with_values ? std::string(it->value()) : std::string());

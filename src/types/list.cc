@@ -110,7 +110,11 @@ Status ReadPositions(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata&
     return Status::OK();
   }
   out->reserve(out->size() + n);
-  std::unique_ptr<lsmdb::Iterator> it = ks.engine()->NewIterator(ro);
+  // Bounded to the wanted positions: table files outside them are not opened.
+  lsmdb::ReadOptions bounded = ro;
+  bounded.lower_bound = keys.At(meta.list_head + first);
+  bounded.upper_bound = keys.At(meta.list_head + first + n);
+  std::unique_ptr<lsmdb::Iterator> it = ks.engine()->NewIterator(bounded);
   uint64_t expect = meta.list_head + first;
   for (it->Seek(keys.At(expect)); it->Valid() && n > 0; it->Next(), --n, ++expect) {
     std::string_view k = it->key();
@@ -127,8 +131,11 @@ Status ReadPositions(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata&
 template <typename Fn>
 Status ScanList(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata& meta,
                 ElementKeys& keys, bool forward, Fn&& fn) {
-  std::unique_ptr<lsmdb::Iterator> it = ks.engine()->NewIterator(ro);
   const std::string& prefix = keys.prefix();
+  lsmdb::ReadOptions bounded = ro;
+  bounded.lower_bound = prefix;
+  bounded.upper_bound = PrefixSuccessor(prefix);
+  std::unique_ptr<lsmdb::Iterator> it = ks.engine()->NewIterator(bounded);
   if (forward) {
     it->Seek(keys.At(meta.list_head));
   } else {

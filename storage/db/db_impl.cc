@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "storage/db/bounded_iterator.h"
 #include "storage/db/concat_iterator.h"
 #include "storage/db/db_iter.h"
 #include "storage/db/dbformat.h"
@@ -614,21 +615,36 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
   children.push_back(sv->mem->NewIterator());
   for (const auto& imm : sv->imm) children.push_back(imm->NewIterator());
   const Version& v = *sv->version;
+  // A file is skipped when its user-key range misses [lower_bound, upper_bound).
+  auto outside = [&options](const FileRef& f) {
+    return (options.lower_bound &&
+            CompareUserKey(ExtractUserKey(f->largest), *options.lower_bound) < 0) ||
+           (options.upper_bound &&
+            CompareUserKey(ExtractUserKey(f->smallest), *options.upper_bound) >= 0);
+  };
   for (const auto& f : v.files[0]) {
+    if (outside(f)) continue;
     children.push_back(table_cache_->NewIterator(options, f->number, f->file_size));
   }
   for (int level = 1; level < kMaxNumLevels; level++) {
-    if (v.files[level].empty()) continue;
+    std::vector<FileRef> files;
+    for (const auto& f : v.files[level]) {
+      if (!outside(f)) files.push_back(f);
+    }
+    if (files.empty()) continue;
     std::vector<FileSpan> spans;
-    for (const auto& f : v.files[level]) spans.push_back({f->smallest, f->largest});
-    auto files = v.files[level];
+    for (const auto& f : files) spans.push_back({f->smallest, f->largest});
     TableCache* tables = table_cache_.get();
     children.push_back(NewConcatenatingIterator(
         std::move(spans), [tables, options, files](size_t i) {
           return tables->NewIterator(options, files[i]->number, files[i]->file_size);
         }));
   }
-  return NewDBIterator(NewMergingIterator(std::move(children)), seq, [sv] {});
+  auto it = NewDBIterator(NewMergingIterator(std::move(children)), seq, [sv] {});
+  if (options.lower_bound || options.upper_bound) {
+    it = NewBoundedIterator(std::move(it), options.lower_bound, options.upper_bound);
+  }
+  return it;
 }
 
 const Snapshot* DBImpl::GetSnapshot() {

@@ -17,7 +17,9 @@ enum Tag : uint32_t {
   kNewFile = 7,
 };
 
-constexpr int kMaxLevels = 16;
+// Must equal kMaxNumLevels (version_set.h): a level past it would index out
+// of Version::files. Checked by a static_assert in version_set.cc.
+constexpr int kMaxLevels = 7;
 
 }  // namespace
 

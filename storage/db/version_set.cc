@@ -13,6 +13,8 @@
 namespace lsmdb::storage {
 namespace {
 
+static_assert(kMaxNumLevels == 7, "version_edit.cc's kMaxLevels must match kMaxNumLevels");
+
 // A manifest larger than this is replaced by a fresh snapshot on the next edit.
 constexpr uint64_t kMaxManifestBytes = 64 << 20;
 

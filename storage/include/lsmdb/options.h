@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -90,6 +91,11 @@ struct Options {
 struct ReadOptions {
   // Read the DB as of this snapshot; null means "now".
   const Snapshot* snapshot = nullptr;
+  // Iterators only: keys outside [lower_bound, upper_bound) are never
+  // returned, and table files wholly outside the range are not opened, which
+  // makes short range scans (a collection's elements) cheap.
+  std::optional<std::string> lower_bound;
+  std::optional<std::string> upper_bound;
   bool verify_checksums = true;
   bool fill_cache = true;
 };

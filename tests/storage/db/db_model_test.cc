@@ -154,3 +154,38 @@ TEST_CASE("compaction deletes its input tables at once", "[storage][db]") {
 }
 
 }  // namespace lsmdb
+
+namespace lsmdb {
+
+TEST_CASE("iterator bounds hide keys outside the range and skip files", "[storage][db]") {
+  test::TempDir dir;
+  auto db = test::OpenOrDie(test::SmallOptions(), dir.path());
+  for (int i = 0; i < 3000; i++) {
+    REQUIRE(db->Put(WriteOptions(), fmt::format("k{:05}", i), "v").ok());
+    if (i % 1000 == 999) REQUIRE(db->Flush().ok());
+  }
+  ReadOptions ro;
+  ro.lower_bound = "k01000";
+  ro.upper_bound = "k01010";
+  auto it = db->NewIterator(ro);
+  std::vector<std::string> keys;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) keys.emplace_back(it->key());
+  REQUIRE(keys.size() == 10);
+  CHECK(keys.front() == "k01000");
+  CHECK(keys.back() == "k01009");
+  it->SeekToLast();
+  REQUIRE(it->Valid());
+  CHECK(it->key() == "k01009");
+  it->Seek("a");
+  REQUIRE(it->Valid());
+  CHECK(it->key() == "k01000");
+  it->SeekForPrev("z");
+  REQUIRE(it->Valid());
+  CHECK(it->key() == "k01009");
+  it->Prev();
+  CHECK(it->key() == "k01008");
+  it->Seek("k01010");
+  CHECK_FALSE(it->Valid());
+}
+
+}  // namespace lsmdb
