@@ -14,8 +14,9 @@ check() {  # folder, allowed-prefix-regex
 }
 check storage 'storage/|lsmdb/'
 check protocol 'protocol/'
-check src 'src/|protocol/|lsmdb/|replication/'
+check src 'src/|protocol/|lsmdb/|replication/|cluster/'
 check replication 'replication/|protocol/|lsmdb/'
+check cluster 'cluster/|lsmdb/'
 # src/ must use the engine only through its public headers.
 while IFS= read -r line; do
   echo "layering violation (engine internals used outside storage/): $line"

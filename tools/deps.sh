@@ -2,7 +2,8 @@
 # Installs the Debian packages LSMDB builds and tests with, if any is missing.
 # Sourced by tools/run and tools/test.
 LSMDB_PACKAGES=(meson ninja-build g++ pkg-config libasio-dev libfmt-dev libtomlplusplus-dev
-  catch2 libxxhash-dev liblz4-dev redis-tools redis-server python3-redis rocksdb-tools)
+  catch2 libxxhash-dev liblz4-dev redis-tools redis-server python3-redis rocksdb-tools
+  libssl-dev)
 lsmdb_install_deps() {
   local missing=()
   for p in "${LSMDB_PACKAGES[@]}"; do

@@ -1,6 +1,8 @@
 #include "src/commands/all_commands.h"
 
+#include "src/commands/cmd_acl.h"
 #include "src/commands/cmd_blocking.h"
+#include "src/commands/cmd_cluster.h"
 #include "src/commands/cmd_multi.h"
 #include "src/commands/cmd_pubsub.h"
 #include "src/commands/cmd_replication.h"
@@ -21,6 +23,8 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterBlockingCommands(table);
   RegisterObjectCommands(table);
   RegisterReplicationCommands(table);
+  RegisterClusterCommands(table);
+  RegisterAclCommands(table);
 }
 
 }  // namespace lsmdb::server

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "src/commands/all_commands.h"
+#include "src/server/acl.h"
 #include "src/server/client.h"
 #include "src/server/command_context.h"
 #include "src/server/dispatcher.h"
@@ -22,15 +23,26 @@ constexpr std::string_view kRedisVersion = "7.0.15";
 constexpr std::string_view kErrWrongPass =
     "WRONGPASS invalid username-password pair or user is disabled.";
 
-std::string RequirePass(CommandContext& ctx) {
-  return ctx.server() != nullptr ? ctx.server()->config().requirepass : std::string();
+// ACLAuthenticateUser: on success the client runs as `user` from now on.
+bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view pass) {
+  if (ctx.server() == nullptr) return user == "default";
+  std::shared_ptr<AclUser> u = ctx.server()->acl().Authenticate(user, pass);
+  if (u == nullptr) return false;
+  if (Client* c = ctx.client(); c != nullptr) {
+    c->authenticated = true;
+    c->set_user(std::move(u));
+  }
+  return true;
 }
 
-// ACLAuthenticateUser for the single "default" user.
-bool CheckPassword(CommandContext& ctx, std::string_view user, std::string_view pass) {
-  if (user != "default") return false;
-  std::string required = RequirePass(ctx);
-  return required.empty() || pass == required;
+// The default user is nopass (AUTH <password> alone is then an error).
+bool DefaultNoPass(CommandContext& ctx) {
+  return ctx.server() == nullptr || ctx.server()->acl().default_nopass();
+}
+
+// Redis's authRequired().
+bool AuthRequired(CommandContext& ctx, const Client& c) {
+  return !c.authenticated && ctx.server() != nullptr && !ctx.server()->acl().default_open();
 }
 
 Status CmdPing(CommandContext& ctx) {
@@ -60,7 +72,7 @@ Status CmdAuth(CommandContext& ctx) {
   std::string_view user = "default";
   std::string_view pass;
   if (ctx.argc() == 2) {
-    if (RequirePass(ctx).empty()) {
+    if (DefaultNoPass(ctx)) {
       return RedisError(
           "ERR AUTH <password> called without any password configured for the default user. "
           "Are you sure your configuration is correct?");
@@ -70,8 +82,7 @@ Status CmdAuth(CommandContext& ctx) {
     user = ctx.arg(1);
     pass = ctx.arg(2);
   }
-  if (!CheckPassword(ctx, user, pass)) return RedisError(kErrWrongPass);
-  if (ctx.client() != nullptr) ctx.client()->authenticated = true;
+  if (!Authenticate(ctx, user, pass)) return RedisError(kErrWrongPass);
   ctx.reply().Ok();
   return Status::OK();
 }
@@ -104,10 +115,9 @@ Status CmdHello(CommandContext& ctx) {
   }
   Client* client = ctx.client();
   if (has_auth) {
-    if (!CheckPassword(ctx, user, pass)) return RedisError(kErrWrongPass);
-    if (client != nullptr) client->authenticated = true;
+    if (!Authenticate(ctx, user, pass)) return RedisError(kErrWrongPass);
   }
-  if (client != nullptr && !client->authenticated) {
+  if (client != nullptr && AuthRequired(ctx, *client)) {
     return RedisError(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
         "<proto> AUTH <user> <pass> option can be used to authenticate the client and select "
@@ -180,7 +190,11 @@ Status CmdReset(CommandContext& ctx) {
     c->skip_next_reply = false;
     if (ctx.server() != nullptr) ctx.server()->ReleaseClientState(*c);  // MULTI, WATCH, pub/sub
     c->in_multi = false;
-    c->authenticated = RequirePass(ctx).empty();
+    // Back to the default user, authenticated only if it needs no password.
+    if (ctx.server() != nullptr) {
+      c->authenticated = false;
+      c->set_user(ctx.server()->acl().default_user());
+    }
   }
   ctx.reply().SimpleString("RESET");
   return Status::OK();

@@ -38,6 +38,8 @@ const OptionDef kOptions[] = {
     {"server.io-threads", "io-threads", Kind::kInt, false, &Config::io_threads, nullptr, nullptr, 0,
      128},
     {"server.requirepass", "requirepass", Kind::kString, true, nullptr, &Config::requirepass},
+    {"server.protected-mode", "protected-mode", Kind::kBool, true, nullptr, nullptr,
+     &Config::protected_mode},
     {"server.maxclients", "maxclients", Kind::kInt, true, &Config::maxclients, nullptr, nullptr, 1,
      1000000},
     {"server.timeout", "timeout", Kind::kInt, true, &Config::timeout, nullptr, nullptr, 0,
@@ -56,6 +58,12 @@ const OptionDef kOptions[] = {
      &Config::slowlog_log_slower_than, nullptr, nullptr, -1, INT64_MAX},
     {"server.slowlog-max-len", "slowlog-max-len", Kind::kInt, true, &Config::slowlog_max_len,
      nullptr, nullptr, 0, INT32_MAX},
+
+    {"tls.port", "tls-port", Kind::kInt, false, &Config::tls_port, nullptr, nullptr, 0, 65535},
+    {"tls.cert-file", "tls-cert-file", Kind::kString, false, nullptr, &Config::tls_cert_file},
+    {"tls.key-file", "tls-key-file", Kind::kString, false, nullptr, &Config::tls_key_file},
+    {"tls.ca-cert-file", "tls-ca-cert-file", Kind::kString, false, nullptr,
+     &Config::tls_ca_cert_file},
 
     {"storage.dir", "dir", Kind::kString, false, nullptr, &Config::dir},
     {"storage.appendfsync", "appendfsync", Kind::kEnum, false, nullptr, &Config::appendfsync,
@@ -270,6 +278,26 @@ Status LoadConfigFile(std::string_view path, Config* config) {
     }
     for (const auto& [leaf, node] : *section) {
       std::string key = fmt::format("{}.{}", section_key.str(), leaf.str());
+      if (key == "server.rename-command") {
+        // An array of [from, to] string pairs.
+        const toml::array* pairs = node.as_array();
+        bool ok = pairs != nullptr;
+        for (size_t i = 0; ok && i < pairs->size(); i++) {
+          const toml::array* pair = (*pairs)[i].as_array();
+          ok = pair != nullptr && pair->size() == 2 && (*pair)[0].as_string() != nullptr &&
+               (*pair)[1].as_string() != nullptr;
+          if (ok) {
+            config->rename_commands.emplace_back((*pair)[0].as_string()->get(),
+                                                 (*pair)[1].as_string()->get());
+          }
+        }
+        if (!ok) {
+          return Status::InvalidArgument(fmt::format(
+              "{}: bad value for '{}': expected an array of [\"COMMAND\", \"new-name\"] pairs",
+              path, key));
+        }
+        continue;
+      }
       const OptionDef* o = nullptr;
       for (const OptionDef& d : kOptions) {
         if (d.key == key) o = &d;
@@ -333,6 +361,14 @@ Status LoadConfig(const std::vector<std::string>& args, Config* config) {
       }
       if (value == "no one") value.clear();
     }
+    if (name == "rename-command" || name == "server.rename-command") {
+      // --rename-command FROM TO (TO may be "" to disable).
+      if (i + 1 >= args.size()) {
+        return Status::InvalidArgument("missing value for '--rename-command'");
+      }
+      config->rename_commands.emplace_back(value, args[++i]);
+      continue;
+    }
     if (name == "config" || name == "daemonize" || name == "save" || name == "appendonly") {
       continue;  // accepted for redis-server compatibility; no effect
     }
@@ -389,6 +425,11 @@ std::string ConfigToToml(const Config& config) {
         t.insert_or_assign(leaf, config.*o.flag);
         break;
     }
+  }
+  if (!config.rename_commands.empty()) {
+    toml::array pairs;
+    for (const auto& [from, to] : config.rename_commands) pairs.push_back(toml::array{from, to});
+    root["server"].as_table()->insert_or_assign("rename-command", std::move(pairs));
   }
   std::ostringstream out;
   out << "# Written by CONFIG REWRITE. Sizes are in bytes.\n\n" << root << "\n";

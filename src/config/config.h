@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "lsmdb/options.h"
@@ -28,6 +29,12 @@ struct Config {
   int64_t port = 6379;
   int64_t io_threads = 0;  // 0 = one per core
   std::string requirepass;
+  // Refuse non-loopback clients while the default user has no password.
+  bool protected_mode = true;
+  // rename-command pairs (from, to); an empty `to` disables the command.
+  // TOML: rename-command = [["FLUSHALL", ""], ["CONFIG", "CONFIG_9f3a"]];
+  // flag: --rename-command FLUSHALL "" (repeatable). Not visible to CONFIG.
+  std::vector<std::pair<std::string, std::string>> rename_commands;
   int64_t maxclients = 10000;
   int64_t timeout = 0;  // idle seconds before a client is closed; 0 = never
   int64_t databases = 16;
@@ -39,6 +46,12 @@ struct Config {
   int64_t client_output_buffer_hard_limit = 0;
   int64_t slowlog_log_slower_than = 10000;  // microseconds; negative disables
   int64_t slowlog_max_len = 128;
+
+  // [tls] (tls.h): a TLS port beside the plain one; 0 = none.
+  int64_t tls_port = 0;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_ca_cert_file;
 
   // [storage]
   std::string dir = "./data";

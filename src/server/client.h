@@ -22,6 +22,7 @@
 
 namespace lsmdb::server {
 
+class AclUser;         // src/server/acl.h
 class WatchSet;        // src/server/transaction.h
 class Subscriber;      // src/server/pubsub.h
 struct BlockedCommand;  // src/server/blocking.h
@@ -47,9 +48,25 @@ class Client {
 
   // RESP version (2 or 3); the connection's ReplyBuilder follows it.
   int protocol = 2;
+  // AUTH/HELLO AUTH succeeded. A client also needs no AUTH while the default
+  // user is on and nopass (Acl::default_open(), Redis's authRequired()).
   bool authenticated = true;
+  // ---- ACL (src/server/acl.h) ----
+  // The user the client runs as; null = unrestricted (socket-less test
+  // clients). set_user() also publishes it for ACL DELUSER's client sweep.
+  std::shared_ptr<AclUser> user;
+  void set_user(std::shared_ptr<AclUser> u) {
+    user_tag_.store(u.get(), std::memory_order_relaxed);
+    user = std::move(u);
+  }
+  // Identity of `user` for other threads (compare only; never dereference).
+  const AclUser* user_tag() const { return user_tag_.load(std::memory_order_relaxed); }
   // Close the connection once the replies so far are written (QUIT, SHUTDOWN).
   bool close_after_reply = false;
+  // Cluster (src/server/cluster_host.h): ASKING for the next command only;
+  // READONLY lets a replica serve reads of its master's slots.
+  bool cluster_asking = false;
+  bool cluster_readonly = false;
   // PSYNC/SYNC (src/commands/cmd_replication.cc): once the replies so far are
   // written, the connection stops being a client and calls this on its I/O
   // thread with the socket (a non-blocking fd it no longer owns) and the bytes
@@ -129,6 +146,7 @@ class Client {
   std::atomic<int> protocol_published_{2};
   std::atomic<int64_t> last_interaction_ms_;
   std::atomic<const char*> last_cmd_{"NULL"};
+  std::atomic<const AclUser*> user_tag_{nullptr};
   std::atomic<size_t> qbuf_{0};
   std::atomic<size_t> omem_{0};
   mutable std::mutex mu_;

@@ -33,6 +33,7 @@ void CommandTable::Add(std::span<const CommandSpec> specs) {
     if (!replaced) {
       auto e = std::make_unique<Entry>();
       e->spec = spec;
+      e->lookup = spec.name;
       e->index = entries_.size();
       entries_.push_back(std::move(e));
     }
@@ -45,7 +46,8 @@ void CommandTable::Rehash() {
   while (cap < entries_.size() * 4) cap <<= 1;
   slots_.assign(cap, nullptr);
   for (const auto& e : entries_) {
-    size_t i = HashNoCase(e->spec.name) & (cap - 1);
+    if (e->lookup.empty()) continue;  // disabled by rename-command
+    size_t i = HashNoCase(e->lookup) & (cap - 1);
     while (slots_[i] != nullptr) i = (i + 1) & (cap - 1);
     slots_[i] = e.get();
   }
@@ -57,9 +59,22 @@ const CommandTable::Entry* CommandTable::Find(std::string_view name) const {
   for (size_t i = HashNoCase(name) & mask;; i = (i + 1) & mask) {
     const Entry* e = slots_[i];
     if (e == nullptr) return nullptr;
-    const char* n = e->spec.name;
-    if (strncasecmp(n, name.data(), name.size()) == 0 && n[name.size()] == '\0') return e;
+    const std::string& n = e->lookup;
+    if (n.size() == name.size() && strncasecmp(n.data(), name.data(), name.size()) == 0) return e;
   }
+}
+
+bool CommandTable::Rename(std::string_view from, std::string_view to) {
+  for (auto& e : entries_) {
+    const char* n = e->spec.name;
+    if (strncasecmp(n, from.data(), from.size()) == 0 && n[from.size()] == '\0') {
+      e->lookup.clear();
+      for (unsigned char c : to) e->lookup += static_cast<char>(Lower(c));
+      Rehash();
+      return true;
+    }
+  }
+  return false;
 }
 
 void CommandStats::Reset() {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +29,9 @@ class CommandTable {
   struct Entry {
     CommandSpec spec;
     size_t index;  // dense, in registration order: the slot in CommandStats
+    // The name Find() knows it by: spec.name unless renamed by the config's
+    // rename-command; empty = disabled (unknown command).
+    std::string lookup;
   };
 
   CommandTable() = default;
@@ -37,6 +41,11 @@ class CommandTable {
   // Adds every spec. A name already present is replaced (its index is kept).
   // REQUIRES: no concurrent Find().
   void Add(std::span<const CommandSpec> specs);
+
+  // rename-command: the command named `from` (any case) is found as `to`
+  // from now on; an empty `to` disables it. False if no command is named
+  // `from`. REQUIRES: no concurrent Find().
+  bool Rename(std::string_view from, std::string_view to);
 
   // The entry for `name` (any case), or null. Thread-safe once filled.
   const Entry* Find(std::string_view name) const;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "src/server/acl.h"
 #include "src/server/dispatcher.h"
 #include "src/server/error_reply.h"
 #include "src/server/log.h"
@@ -62,7 +63,10 @@ Connection::~Connection() {
 
 void Connection::Start() {
   Config cfg = server_.config();
-  client_.authenticated = cfg.requirepass.empty();
+  // Redis: a new client is "default", not authenticated; it needs no AUTH
+  // while the default user is on and nopass (checked per command).
+  client_.authenticated = false;
+  client_.set_user(server_.acl().default_user());
   resp::ParserLimits limits;
   limits.max_bulk_len = static_cast<size_t>(cfg.proto_max_bulk_len);
   parser_ = resp::RequestParser(limits);

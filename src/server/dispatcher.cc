@@ -6,6 +6,8 @@
 #include <cstring>
 
 #include "replication/replication.h"
+#include "src/server/acl.h"
+#include "src/server/cluster_host.h"
 #include "src/server/command_context.h"
 #include "src/server/error_reply.h"
 #include "src/server/redis_error.h"
@@ -174,9 +176,33 @@ void Dispatch(Server& server, Client& client, const std::vector<std::string_view
            stats, &counters.rejected);
     return;
   }
-  if (!client.authenticated && (spec.flags & kCmdNoAuth) == 0) {
+  if (!client.authenticated && (spec.flags & kCmdNoAuth) == 0 && !server.acl().default_open()) {
     Reject(client, reply, kErrNoAuth, stats, &counters.rejected);
     return;
+  }
+  // ACL (acl.h): the command bit of the client's user, O(1); then its key
+  // patterns unless it has allkeys. No-auth commands are always allowed.
+  if (const AclUser* user = client.user.get();
+      user != nullptr && (spec.flags & kCmdNoAuth) == 0) {
+    if (!user->CanRun(entry->index)) {
+      Reject(client, reply,
+             fmt::format("NOPERM this user has no permissions to run the '{}' command", spec.name),
+             stats, &counters.rejected);
+      return;
+    }
+    if (!user->all_keys() && !server.acl().KeysAllowed(*user, spec, args)) {
+      Reject(client, reply,
+             "NOPERM this user has no permissions to access one of the keys used as arguments",
+             stats, &counters.rejected);
+      return;
+    }
+  }
+  // Cluster redirection (cluster_host.h): CROSSSLOT, MOVED, ASK, CLUSTERDOWN.
+  if (server.cluster() != nullptr) {
+    if (std::optional<std::string> redirect = ClusterRedirect(server, client, spec, args)) {
+      Reject(client, reply, *redirect, stats, &counters.rejected);
+      return;
+    }
   }
   // Replication gates (Redis's order): too few good replicas, read-only replica.
   // The replication link applies its writes without the dispatcher.

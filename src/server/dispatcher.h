@@ -4,7 +4,10 @@
 // order, then its handler:
 //   lookup  -> "ERR unknown command '<name>', with args beginning with: ..."
 //   arity   -> "ERR wrong number of arguments for '<name>' command"
-//   auth    -> "NOAUTH Authentication required." unless kCmdNoAuth
+//   auth    -> "NOAUTH Authentication required." unless kCmdNoAuth or the
+//              default user is on and nopass
+//   ACL     -> "NOPERM this user has no permissions to run the '<name>'
+//              command" / "... to access one of the keys ..." (acl.h)
 //   replication -> kCmdWrite: "NOREPLICAS ..." (min-replicas-to-write), then
 //              "READONLY ..." on a replica
 //   (flag gates: loading, OOM, cluster slots: later issues)

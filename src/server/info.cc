@@ -19,10 +19,11 @@ namespace {
 
 constexpr std::string_view kDefaultSections[] = {"server",      "clients", "memory",
                                                  "persistence", "stats",   "replication",
-                                                 "cpu",         "storage", "keyspace"};
+                                                 "cpu",         "storage", "cluster",
+                                                 "keyspace"};
 constexpr std::string_view kAllSections[] = {"server",       "clients",     "memory", "persistence",
                                              "stats",        "replication", "cpu",    "storage",
-                                             "commandstats", "keyspace"};
+                                             "commandstats", "cluster",     "keyspace"};
 
 std::string Human(uint64_t bytes) {
   double b = static_cast<double>(bytes);
@@ -59,7 +60,7 @@ void Section(Server& server, std::string_view name, std::string* out) {
     line("lsmdb_version", "0.1.0");
     line("redis_git_sha1", "00000000");
     line("redis_git_dirty", 0);
-    line("redis_mode", "standalone");
+    line("redis_mode", cfg.cluster_enabled ? "cluster" : "standalone");
     line("os", fmt::format("{} {} {}", u.sysname, u.release, u.machine));
     line("arch_bits", 64);
     line("multiplexing_api", "epoll");
@@ -180,6 +181,9 @@ void Section(Server& server, std::string_view name, std::string* out) {
           e->spec.name, calls, usec, calls == 0 ? 0.0 : static_cast<double>(usec) / calls, rejected,
           failed);
     }
+  } else if (name == "cluster") {
+    o += "# Cluster\r\n";
+    line("cluster_enabled", cfg.cluster_enabled ? 1 : 0);
   } else if (name == "keyspace") {
     o += "# Keyspace\r\n";
     for (int db = 0; db < static_cast<int>(cfg.databases); db++) {

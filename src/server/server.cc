@@ -10,11 +10,15 @@
 #include <filesystem>
 #include <random>
 
+#include "cluster/bus.h"
+#include "cluster/state.h"
 #include "replication/replication.h"
 #include "src/commands/all_commands.h"
+#include "src/server/acl.h"
 #include "src/server/connection.h"
 #include "src/server/log.h"
 #include "src/server/replication_host.h"
+#include "src/server/tls.h"
 #include "src/types/compaction_filter.h"
 #include "src/types/keyspace.h"
 
@@ -28,6 +32,16 @@ std::string RandomHex(size_t n) {
   std::string s(n, '0');
   for (char& c : s) c = kHex[gen() & 15];
   return s;
+}
+
+bool EqualsNoCaseAscii(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    if (tolower(static_cast<unsigned char>(a[i])) != tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 Status MakeDirs(const std::string& dir) {
@@ -52,16 +66,19 @@ Server::~Server() {
   // may still post completions into the io_contexts), then the io_contexts
   // with any connections their pending handlers hold. Replication threads
   // use the engine: they stop before anything else.
+  if (cluster_bus_) cluster_bus_->Stop();
   if (replication_) replication_->Stop();
   for (auto& t : io_threads_) t->ctx.stop();
   for (auto& t : io_threads_) {
     if (t->thread.joinable()) t->thread.join();
   }
   acceptor_.reset();
+  if (tls_) tls_->Close();
   replication_.reset();
   keyspace_.reset();
   db_.reset();
   io_threads_.clear();
+  tls_.reset();  // after the relays held by the io_contexts
 }
 
 Status Server::Open() {
@@ -91,9 +108,27 @@ Status Server::Open() {
   replication_ = std::make_unique<repl::ReplicationManager>(repl_host_.get());
   LSMDB_RETURN_IF_ERROR(replication_->Open());
   replication_->SetMinReplicas(cfg.min_replicas_to_write, cfg.min_replicas_max_lag);
+  if (cfg.cluster_enabled) {
+    // The nodes file lives in `dir` unless given as an absolute path.
+    std::string path = cfg.cluster_config_file;
+    if (path.empty() || path[0] != '/') path = cfg.dir + "/" + path;
+    std::string ip = cfg.bind.substr(0, cfg.bind.find(' '));
+    if (ip == "*" || ip == "0.0.0.0" || ip.find(':') != std::string::npos) ip.clear();
+    cluster_ = std::make_unique<cluster::ClusterState>(path, ip, static_cast<int>(cfg.port),
+                                                       static_cast<int>(cfg.port) + 10000,
+                                                       cfg.cluster_node_timeout);
+    LSMDB_RETURN_IF_ERROR(cluster_->Load());
+  }
   save_sequence_.store(db_->LatestSequence(), std::memory_order_relaxed);
 
   RegisterAllCommands(commands_);
+  for (const auto& [from, to] : cfg.rename_commands) {
+    if (!commands_.Rename(from, to)) {
+      return Status::InvalidArgument(fmt::format("rename-command: no command named '{}'", from));
+    }
+  }
+  acl_ = std::make_unique<Acl>(commands_);
+  acl_->SetDefaultPassword(cfg.requirepass);
   for (size_t i = 0; i <= n; i++) {
     thread_stats_.push_back(std::make_unique<ThreadStats>(commands_.size()));
   }
@@ -125,6 +160,19 @@ Status Server::Listen() {
   bound_port_ = acceptor_->local_endpoint(ec).port();
 
   StartAccept();
+  if (cfg.tls_port != 0) {
+    TlsListener::Hooks hooks;
+    hooks.io_for = [this]() -> std::pair<asio::io_context*, size_t> {
+      size_t t = next_thread_++ % io_threads_.size();  // also on I/O thread 0
+      return {&io_threads_[t]->ctx, t};
+    };
+    hooks.admit = [this](asio::ip::tcp::socket& socket) { return Admit(socket); };
+    hooks.start = [this](asio::ip::tcp::socket plain, size_t t) {
+      std::make_shared<Connection>(*this, io_threads_[t]->ctx, std::move(plain), t)->Start();
+    };
+    LSMDB_RETURN_IF_ERROR(
+        TlsListener::Open(cfg, host, io_threads_[0]->ctx, std::move(hooks), &tls_));
+  }
   for (size_t i = 0; i < io_threads_.size(); i++) {
     IoThread* t = io_threads_[i].get();
     t->thread = std::thread([t, i] {
@@ -134,7 +182,23 @@ Status Server::Listen() {
       t->ctx.run();
     });
   }
-  replication_->Start(cfg.replicaof);
+  std::string replicaof = cfg.replicaof;
+  if (cluster_ != nullptr) {
+    cluster_bus_ = std::make_unique<cluster::Bus>(*cluster_, host, bound_port_ + 10000);
+    LSMDB_RETURN_IF_ERROR(cluster_bus_->Start());
+    // A replica (CLUSTER REPLICATE, kept in the nodes file) follows its master again.
+    std::string master_id;
+    std::vector<cluster::Node> nodes = cluster_->Nodes();
+    for (const cluster::Node& n : nodes) {
+      if (n.flags & cluster::kMyself) master_id = n.master_id;
+    }
+    for (const cluster::Node& n : nodes) {
+      if (!master_id.empty() && n.id == master_id && !n.ip.empty()) {
+        replicaof = fmt::format("{} {}", n.ip, n.port);
+      }
+    }
+  }
+  replication_->Start(replicaof);
   return Status::OK();
 }
 
@@ -150,28 +214,40 @@ void Server::OnAccept(const asio::error_code& ec, asio::ip::tcp::socket socket, 
   if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
   if (ec) {
     LSMDB_LOG_WARNING("Accepting client connection: {}", ec.message());
-  } else {
-    total_connections_.fetch_add(1, std::memory_order_relaxed);
-    int64_t maxclients;
-    {
-      std::lock_guard<std::mutex> lock(config_mu_);
-      maxclients = config_.maxclients;
-    }
-    if (clients_.count() >= static_cast<size_t>(maxclients)) {
-      static constexpr std::string_view kMsg = "-ERR max number of clients reached\r\n";
-      asio::error_code wec;
-      socket.non_blocking(true, wec);
-      socket.write_some(asio::buffer(kMsg.data(), kMsg.size()), wec);
-      socket.close(wec);
-      rejected_connections_.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      asio::io_context& io = io_threads_[thread]->ctx;
-      asio::post(io, [this, &io, thread, s = std::move(socket)]() mutable {
-        std::make_shared<Connection>(*this, io, std::move(s), thread)->Start();
-      });
-    }
+  } else if (Admit(socket)) {
+    asio::io_context& io = io_threads_[thread]->ctx;
+    asio::post(io, [this, &io, thread, s = std::move(socket)]() mutable {
+      std::make_shared<Connection>(*this, io, std::move(s), thread)->Start();
+    });
   }
   StartAccept();
+}
+
+bool Server::Admit(asio::ip::tcp::socket& socket) {
+  total_connections_.fetch_add(1, std::memory_order_relaxed);
+  int64_t maxclients;
+  bool protected_mode;
+  {
+    std::lock_guard<std::mutex> lock(config_mu_);
+    maxclients = config_.maxclients;
+    protected_mode = config_.protected_mode;
+  }
+  std::string_view refusal;
+  asio::error_code rec;
+  asio::ip::tcp::endpoint remote = socket.remote_endpoint(rec);
+  if (!rec && ProtectedModeDenies(protected_mode, acl_->default_nopass(), remote.address())) {
+    refusal = kProtectedModeDenied;
+  } else if (clients_.count() >= static_cast<size_t>(maxclients)) {
+    refusal = "-ERR max number of clients reached\r\n";
+  } else {
+    return true;
+  }
+  asio::error_code wec;
+  socket.non_blocking(true, wec);
+  socket.write_some(asio::buffer(refusal.data(), refusal.size()), wec);
+  socket.close(wec);
+  rejected_connections_.fetch_add(1, std::memory_order_relaxed);
+  return false;
 }
 
 Status Server::Run() {
@@ -186,6 +262,7 @@ Status Server::Run() {
   if (!shutdown_requested_.load()) control_.run();
 
   LSMDB_LOG_WARNING("User requested shutdown...");
+  if (cluster_bus_) cluster_bus_->Stop();
   replication_->Stop();
   for (auto& t : io_threads_) t->ctx.stop();
   for (auto& t : io_threads_) {
@@ -193,6 +270,7 @@ Status Server::Run() {
   }
   asio::error_code ec;
   if (acceptor_) acceptor_->close(ec);
+  if (tls_) tls_->Close();
   Status s;
   if (shutdown_save_.load()) {
     LSMDB_LOG_NOTICE("Flushing the memtable before exiting.");
@@ -251,6 +329,10 @@ Status Server::SetConfig(std::string_view name, std::string_view value) {
   std::lock_guard<std::mutex> lock(config_mu_);
   LSMDB_RETURN_IF_ERROR(SetConfigOption(&config_, name, value, /*at_runtime=*/true));
   slowlog_slower_than_.store(config_.slowlog_log_slower_than, std::memory_order_relaxed);
+  if (acl_ != nullptr && (EqualsNoCaseAscii(name, "requirepass") ||
+                          EqualsNoCaseAscii(name, "server.requirepass"))) {
+    acl_->SetDefaultPassword(config_.requirepass);
+  }
   if (replication_) {
     replication_->SetMinReplicas(config_.min_replicas_to_write, config_.min_replicas_max_lag);
   }

@@ -47,6 +47,10 @@
 namespace lsmdb::repl {
 class ReplicationManager;
 }
+namespace lsmdb::cluster {
+class ClusterState;
+class Bus;
+}  // namespace lsmdb::cluster
 
 namespace lsmdb::server {
 
@@ -54,6 +58,8 @@ class Keyspace;
 class ServerReplicationHost;
 class KeyspaceCompactionFilter;
 class Connection;
+class Acl;
+class TlsListener;
 
 // Per-thread figures; each has one writing thread (see CommandStats::Bump).
 struct ThreadStats {
@@ -96,6 +102,10 @@ class Server {
   Keyspace& keyspace() { return *keyspace_; }
   // Replication (replication/replication.h); null before Open().
   repl::ReplicationManager* replication() { return replication_.get(); }
+  // Cluster (cluster/state.h, cluster/bus.h): null unless cluster-enabled;
+  // the state after Open(), the bus after Listen().
+  cluster::ClusterState* cluster() { return cluster_.get(); }
+  cluster::Bus* cluster_bus() { return cluster_bus_.get(); }
   // The options the engine is opened with (config + compaction filter +
   // replication backlog).
   Options EngineOptions();
@@ -105,6 +115,8 @@ class Server {
   Status ReplaceEngine(const std::string& dir);
   const CommandTable& commands() const { return commands_; }
   ClientRegistry& clients() { return clients_; }
+  // ACL users (acl.h); valid after Open().
+  Acl& acl() { return *acl_; }
   SlowLog& slowlog() { return slowlog_; }
 
   // Configuration: a copy under the lock, and CONFIG SET / REWRITE.
@@ -159,6 +171,9 @@ class Server {
 
   void StartAccept();
   void OnAccept(const asio::error_code& ec, asio::ip::tcp::socket socket, size_t thread);
+  // Protected mode and maxclients for a just-accepted socket; false: refused
+  // (the reason was written and the socket closed).
+  bool Admit(asio::ip::tcp::socket& socket);
   void Cron();
   void Stop();
 
@@ -171,8 +186,11 @@ class Server {
   std::unique_ptr<Keyspace> keyspace_;
   std::unique_ptr<ServerReplicationHost> repl_host_;
   std::unique_ptr<repl::ReplicationManager> replication_;
+  std::unique_ptr<cluster::ClusterState> cluster_;
+  std::unique_ptr<cluster::Bus> cluster_bus_;
   CommandTable commands_;
   ClientRegistry clients_;
+  std::unique_ptr<Acl> acl_;
   SlowLog slowlog_;
   std::vector<std::unique_ptr<ThreadStats>> thread_stats_;
   ExecGate exec_gate_;
@@ -183,6 +201,7 @@ class Server {
   std::vector<std::unique_ptr<IoThread>> io_threads_;
   asio::io_context control_{1};
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  std::unique_ptr<TlsListener> tls_;  // null unless [tls] port is set
   std::unique_ptr<asio::steady_timer> cron_timer_;
   std::unique_ptr<asio::signal_set> signals_;
   size_t next_thread_ = 0;  // round-robin; touched only by I/O thread 0

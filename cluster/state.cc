@@ -1,0 +1,519 @@
+#include "cluster/state.h"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "cluster/node_line.h"
+
+namespace lsmdb::cluster {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string NewNodeId() {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ NowMs() ^ getpid());
+  std::string id;
+  const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 40; i++) id += hex[gen() & 15];
+  return id;
+}
+
+std::string FormatSlotRanges(const std::vector<bool>& owned) {
+  std::string out;
+  for (int s = 0; s < kSlots; s++) {
+    if (!owned[s]) continue;
+    int e = s;
+    while (e + 1 < kSlots && owned[e + 1]) e++;
+    if (!out.empty()) out += ' ';
+    out += s == e ? fmt::format("{}", s) : fmt::format("{}-{}", s, e);
+    s = e;
+  }
+  return out;
+}
+
+ClusterState::ClusterState(std::string path, std::string ip, int port, int cport,
+                           int64_t node_timeout_ms)
+    : path_(std::move(path)),
+      my_ip_(std::move(ip)),
+      port_(port),
+      cport_(cport),
+      node_timeout_ms_(node_timeout_ms),
+      owner_(kSlots),
+      migrating_(kSlots),
+      importing_(kSlots) {}
+
+Status ClusterState::Load() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::ifstream in(path_);
+  if (in) {
+    std::stringstream ss;
+    ss << in.rdbuf();
+    LSMDB_RETURN_IF_ERROR(ParseLocked(ss.str()));
+    Node& me = myself();
+    me.port = port_;
+    me.cport = cport_;
+    if (me.ip.empty()) me.ip = my_ip_;
+    return SaveLocked();
+  }
+  Node me;
+  me.id = NewNodeId();
+  me.ip = my_ip_;
+  me.port = port_;
+  me.cport = cport_;
+  me.flags = kMyself | kMaster;
+  me.link_connected = true;
+  myid_ = me.id;
+  nodes_.push_back(std::move(me));
+  return SaveLocked();
+}
+
+Status ClusterState::ParseLocked(std::string_view text) {
+  nodes_.clear();
+  myid_.clear();
+  for (std::string_view line : SplitFields(text, '\n')) {
+    if (line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    if (line.starts_with("vars ")) {
+      std::vector<std::string_view> f = SplitFields(line, ' ');
+      for (size_t i = 1; i + 1 < f.size(); i += 2) {
+        int64_t v;
+        if (!ParseInt64(f[i + 1], &v) || v < 0) return Status::Corruption("nodes file: bad vars");
+        if (f[i] == "currentEpoch") current_epoch_ = static_cast<uint64_t>(v);
+        if (f[i] == "lastVoteEpoch") last_vote_epoch_ = static_cast<uint64_t>(v);
+      }
+      continue;
+    }
+    ParsedLine p;
+    if (!ParseLine(line, &p)) {
+      return Status::Corruption(fmt::format("nodes file {}: bad line '{}'", path_, line));
+    }
+    p.node.flags &= ~(kPfail | kFail | kHandshake);
+    if (p.node.flags & kMyself) {
+      myid_ = p.node.id;
+      p.node.link_connected = true;
+      for (auto& [slot, id] : p.migrating) migrating_[slot] = id;
+      for (auto& [slot, id] : p.importing) importing_[slot] = id;
+    } else {
+      p.node.link_connected = false;
+    }
+    for (int s = 0; s < kSlots; s++) {
+      if (p.claimed[s]) owner_[s] = p.node.id;
+    }
+    nodes_.push_back(std::move(p.node));
+  }
+  if (myid_.empty()) return Status::Corruption("nodes file " + path_ + ": no myself line");
+  return Status::OK();
+}
+
+Status ClusterState::Save() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return SaveLocked();
+}
+
+Status ClusterState::SaveIfDirty() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!dirty_) return Status::OK();
+  return SaveLocked();
+}
+
+Status ClusterState::SaveLocked() {
+  dirty_ = false;
+  state_checked_ms_ = 0;  // the view changed: recompute the state on next use
+  std::string text = NodesTextLocked(true);
+  text += fmt::format("vars currentEpoch {} lastVoteEpoch {}\n", current_epoch_, last_vote_epoch_);
+  const std::string tmp = path_ + ".tmp";
+  FILE* f = fopen(tmp.c_str(), "w");
+  if (f == nullptr) return Status::IOError("cannot write " + tmp);
+  bool ok = fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok = fflush(f) == 0 && ok;
+  ok = fsync(fileno(f)) == 0 && ok;
+  ok = fclose(f) == 0 && ok;
+  if (!ok || rename(tmp.c_str(), path_.c_str()) != 0) {
+    return Status::IOError("cannot write " + path_);
+  }
+  return Status::OK();
+}
+
+std::string ClusterState::myid() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return myid_;
+}
+
+Node* ClusterState::FindLocked(std::string_view id) {
+  for (Node& n : nodes_) {
+    if (n.id == id) return &n;
+  }
+  return nullptr;
+}
+
+const Node* ClusterState::FindLocked(std::string_view id) const {
+  for (const Node& n : nodes_) {
+    if (n.id == id) return &n;
+  }
+  return nullptr;
+}
+
+std::string ClusterState::Addr(const Node& n) const { return fmt::format("{}:{}", n.ip, n.port); }
+
+std::string ClusterState::LineLocked(const Node& n, bool for_file) const {
+  std::vector<bool> owned(kSlots, false);
+  for (int s = 0; s < kSlots; s++) owned[s] = owner_[s] == n.id;
+  std::string line =
+      fmt::format("{} {}:{}@{} {} {} {} {} {} {}", n.id, n.ip, n.port, n.cport, FlagsText(n.flags),
+                  n.master_id.empty() ? "-" : n.master_id, for_file ? 0 : n.ping_sent_ms,
+                  for_file ? 0 : n.pong_recv_ms, n.config_epoch,
+                  (n.flags & kMyself) || n.link_connected ? "connected" : "disconnected");
+  std::string slots = FormatSlotRanges(owned);
+  if (!slots.empty()) line += ' ' + slots;
+  if (n.flags & kMyself) {
+    for (int s = 0; s < kSlots; s++) {
+      if (!migrating_[s].empty()) line += fmt::format(" [{}->-{}]", s, migrating_[s]);
+      if (!importing_[s].empty()) line += fmt::format(" [{}-<-{}]", s, importing_[s]);
+    }
+  }
+  return line;
+}
+
+std::string ClusterState::NodesTextLocked(bool for_file) const {
+  std::string out;
+  for (const Node& n : nodes_) {
+    out += LineLocked(n, for_file);
+    out += '\n';
+  }
+  return out;
+}
+
+std::string ClusterState::NodesText() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return NodesTextLocked(false);
+}
+
+std::vector<Node> ClusterState::Nodes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return nodes_;
+}
+
+bool ClusterState::StateOkLocked() const {
+  // Like Redis's clusterUpdateState (run from its cron), the answer is
+  // recomputed at most every 100 ms: the gate asks on every keyed command.
+  const int64_t now = NowMs();
+  if (now - state_checked_ms_ < 100) return state_ok_;
+  std::vector<std::string_view> failing;
+  for (const Node& n : nodes_) {
+    if (n.flags & kFail) failing.push_back(n.id);
+  }
+  bool ok = true;
+  for (int s = 0; s < kSlots && ok; s++) {
+    if (owner_[s].empty() ||
+        std::find(failing.begin(), failing.end(), owner_[s]) != failing.end()) {
+      ok = false;
+    }
+  }
+  state_ok_ = ok;
+  state_checked_ms_ = now;
+  return ok;
+}
+
+bool ClusterState::state_ok() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return StateOkLocked();
+}
+
+Route ClusterState::Lookup(int slot) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  Route r;
+  const Node* owner = owner_[slot].empty() ? nullptr : FindLocked(owner_[slot]);
+  if (!importing_[slot].empty()) r.importing = true;
+  if (owner == nullptr) return r;
+  if (owner->id == myid_) {
+    r.kind = Route::kServe;
+    if (const Node* to = FindLocked(migrating_[slot]); to != nullptr) r.migrating_to = Addr(*to);
+    return r;
+  }
+  r.kind = Route::kMoved;
+  r.addr = Addr(*owner);
+  r.owner_is_my_master = myself().master_id == owner->id;
+  return r;
+}
+
+std::string ClusterState::InfoText(uint64_t sent, uint64_t received) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  int assigned = 0, ok = 0, pfail = 0, fail = 0;
+  std::vector<std::string> serving;
+  for (int s = 0; s < kSlots; s++) {
+    const Node* n = owner_[s].empty() ? nullptr : FindLocked(owner_[s]);
+    if (n == nullptr) continue;
+    assigned++;
+    if (n->flags & kFail) {
+      fail++;
+    } else if (n->flags & kPfail) {
+      pfail++;
+    } else {
+      ok++;
+    }
+    if (std::find(serving.begin(), serving.end(), n->id) == serving.end()) serving.push_back(n->id);
+  }
+  return fmt::format(
+      "cluster_state:{}\r\ncluster_slots_assigned:{}\r\ncluster_slots_ok:{}\r\n"
+      "cluster_slots_pfail:{}\r\ncluster_slots_fail:{}\r\ncluster_known_nodes:{}\r\n"
+      "cluster_size:{}\r\ncluster_current_epoch:{}\r\ncluster_my_epoch:{}\r\n"
+      "cluster_stats_messages_sent:{}\r\ncluster_stats_messages_received:{}\r\n"
+      "total_cluster_links_buffer_limit_exceeded:0\r\n",
+      StateOkLocked() ? "ok" : "fail", assigned, ok, pfail, fail, nodes_.size(), serving.size(),
+      current_epoch_, myself().config_epoch, sent, received);
+}
+
+std::vector<SlotRange> ClusterState::SlotRanges() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<SlotRange> out;
+  for (int s = 0; s < kSlots; s++) {
+    if (owner_[s].empty()) continue;
+    int e = s;
+    while (e + 1 < kSlots && owner_[e + 1] == owner_[s]) e++;
+    const Node* m = FindLocked(owner_[s]);
+    if (m != nullptr) {
+      SlotRange r{s, e, *m, {}};
+      for (const Node& n : nodes_) {
+        if (n.master_id == m->id && !(n.flags & kFail)) r.replicas.push_back(n);
+      }
+      out.push_back(std::move(r));
+    }
+    s = e;
+  }
+  return out;
+}
+
+Status ClusterState::AddSlots(const std::vector<int>& slots) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<bool> seen(kSlots, false);
+  for (int s : slots) {
+    if (!owner_[s].empty())
+      return Status::InvalidArgument(fmt::format("ERR Slot {} is already busy", s));
+    if (seen[s]) {
+      return Status::InvalidArgument(fmt::format("ERR Slot {} specified multiple times", s));
+    }
+    seen[s] = true;
+  }
+  for (int s : slots) {
+    owner_[s] = myid_;
+    importing_[s].clear();
+  }
+  return SaveLocked();
+}
+
+Status ClusterState::DelSlots(const std::vector<int>& slots) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<bool> seen(kSlots, false);
+  for (int s : slots) {
+    if (owner_[s].empty()) {
+      return Status::InvalidArgument(fmt::format("ERR Slot {} is already unassigned", s));
+    }
+    if (seen[s]) {
+      return Status::InvalidArgument(fmt::format("ERR Slot {} specified multiple times", s));
+    }
+    seen[s] = true;
+  }
+  for (int s : slots) {
+    owner_[s].clear();
+    migrating_[s].clear();
+    importing_[s].clear();
+  }
+  return SaveLocked();
+}
+
+Status ClusterState::FlushSlots() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int s = 0; s < kSlots; s++) {
+    if (owner_[s] == myid_) owner_[s].clear();
+    migrating_[s].clear();
+    importing_[s].clear();
+  }
+  return SaveLocked();
+}
+
+Status ClusterState::SetSlot(int slot, std::string_view mode, std::string_view node_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto err = [](std::string text) { return Status::InvalidArgument(text); };
+  if (mode == "stable") {
+    migrating_[slot].clear();
+    importing_[slot].clear();
+    return SaveLocked();
+  }
+  const Node* n = FindLocked(node_id);
+  if (mode == "migrating") {
+    if (owner_[slot] != myid_)
+      return err(fmt::format("ERR I'm not the owner of hash slot {}", slot));
+    if (n == nullptr) return err(fmt::format("ERR I don't know about node {}", node_id));
+    if (n->flags & kSlave) return err("ERR Target node is not a master");
+    migrating_[slot] = n->id;
+  } else if (mode == "importing") {
+    if (owner_[slot] == myid_) {
+      return err(fmt::format("ERR I'm already the owner of hash slot {}", slot));
+    }
+    if (n == nullptr) return err(fmt::format("ERR I don't know about node {}", node_id));
+    if (n->flags & kSlave) return err("ERR Target node is not a master");
+    importing_[slot] = n->id;
+  } else {  // node
+    if (n == nullptr) return err(fmt::format("ERR Unknown node {}", node_id));
+    if (n->flags & kSlave) return err("ERR Target node is not a master");
+    if (n->id != myid_) migrating_[slot].clear();
+    if (n->id == myid_ && !importing_[slot].empty()) {
+      importing_[slot].clear();
+      // clusterBumpConfigEpochWithoutConsensus: the new owner must win.
+      Node& me = myself();
+      if (me.config_epoch == 0 || me.config_epoch != MaxEpochLocked()) {
+        current_epoch_++;
+        me.config_epoch = current_epoch_;
+      }
+    }
+    owner_[slot] = n->id;
+  }
+  return SaveLocked();
+}
+
+uint64_t ClusterState::MaxEpochLocked() const {
+  uint64_t max = current_epoch_;
+  for (const Node& n : nodes_) max = std::max(max, n.config_epoch);
+  return max;
+}
+
+std::string ClusterState::BumpEpoch() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Node& me = myself();
+  uint64_t max = 0;
+  for (const Node& n : nodes_) max = std::max(max, n.config_epoch);
+  if (me.config_epoch == 0 || me.config_epoch != max) {
+    current_epoch_++;
+    me.config_epoch = current_epoch_;
+    (void)SaveLocked();
+    return fmt::format("BUMPED {}", me.config_epoch);
+  }
+  return fmt::format("STILL {}", me.config_epoch);
+}
+
+Status ClusterState::SetConfigEpoch(uint64_t epoch) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (nodes_.size() > 1) {
+    return Status::InvalidArgument(
+        "ERR The user can assign a config epoch only when the node does not know any other "
+        "node.");
+  }
+  Node& me = myself();
+  if (me.config_epoch != 0)
+    return Status::InvalidArgument("ERR Node config epoch is already non-zero");
+  me.config_epoch = epoch;
+  current_epoch_ = std::max(current_epoch_, epoch);
+  return SaveLocked();
+}
+
+Status ClusterState::Reset(bool hard) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Node me = myself();
+  me.flags = kMyself | kMaster;
+  me.master_id.clear();
+  if (hard) {
+    me.id = NewNodeId();
+    me.config_epoch = 0;
+    current_epoch_ = 0;
+    last_vote_epoch_ = 0;
+  }
+  myid_ = me.id;
+  nodes_.clear();
+  nodes_.push_back(std::move(me));
+  for (int s = 0; s < kSlots; s++) {
+    owner_[s].clear();
+    migrating_[s].clear();
+    importing_[s].clear();
+  }
+  return SaveLocked();
+}
+
+Status ClusterState::Meet(std::string_view ip, int port, int cport) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Node& n : nodes_) {
+    if ((n.flags & kHandshake) && n.ip == ip && n.port == port) return Status::OK();
+  }
+  Node n;
+  n.id = NewNodeId();
+  n.ip = std::string(ip);
+  n.port = port;
+  n.cport = cport;
+  n.flags = kHandshake | kMaster;
+  nodes_.push_back(std::move(n));
+  return Status::OK();
+}
+
+Status ClusterState::Forget(std::string_view id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (id == myid_) return Status::InvalidArgument("ERR I tried hard but I can't forget myself...");
+  Node* n = FindLocked(id);
+  if (n == nullptr) return Status::InvalidArgument(fmt::format("ERR Unknown node {}", id));
+  if (myself().master_id == id) return Status::InvalidArgument("ERR Can't forget my master!");
+  for (int s = 0; s < kSlots; s++) {
+    if (owner_[s] == id) owner_[s].clear();
+  }
+  nodes_.erase(nodes_.begin() + (n - nodes_.data()));
+  forgotten_.emplace_back(std::string(id), NowMs() + 60000);
+  return SaveLocked();
+}
+
+Status ClusterState::Replicate(std::string_view id, std::string* ip, int* port) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const Node* n = FindLocked(id);
+  if (n == nullptr) return Status::InvalidArgument(fmt::format("ERR Unknown node {}", id));
+  if (n->id == myid_) return Status::InvalidArgument("ERR Can't replicate myself");
+  if (n->flags & kSlave) {
+    return Status::InvalidArgument("ERR I can only replicate a master, not a replica.");
+  }
+  for (int s = 0; s < kSlots; s++) {
+    if (owner_[s] == myid_) {
+      return Status::InvalidArgument(
+          "ERR To set a master the node must be empty and without assigned slots.");
+    }
+  }
+  *ip = n->ip;
+  *port = n->port;
+  Node& me = myself();
+  me.flags = (me.flags & ~kMaster) | kSlave;
+  me.master_id = std::string(id);
+  return SaveLocked();
+}
+
+Result<std::vector<std::string>> ClusterState::ReplicasOf(std::string_view id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const Node* n = FindLocked(id);
+  if (n == nullptr) return Status::InvalidArgument(fmt::format("ERR Unknown node {}", id));
+  if (n->flags & kSlave) return Status::InvalidArgument("ERR The specified node is not a master");
+  std::vector<std::string> out;
+  for (const Node& r : nodes_) {
+    if (r.master_id == id) out.push_back(LineLocked(r, false));
+  }
+  return out;
+}
+
+Result<int64_t> ClusterState::CountFailureReports(std::string_view id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const Node* n = FindLocked(id);
+  if (n == nullptr) return Status::InvalidArgument(fmt::format("ERR Unknown node {}", id));
+  int64_t now = NowMs(), count = 0;
+  for (const auto& [reporter, when] : n->fail_reports) {
+    if (now - when <= node_timeout_ms_ * 2) count++;
+  }
+  return count;
+}
+
+}  // namespace lsmdb::cluster
