@@ -3,6 +3,7 @@
 // one Hash method, and writes the reply.
 
 #include "src/commands/cmd_hash.h"
+#include "src/commands/command_helpers.h"
 
 #include <climits>
 #include <string>
@@ -18,20 +19,6 @@
 namespace lsmdb::server {
 
 namespace {
-
-using Args = std::span<const std::string_view>;
-
-Args ArgsFrom(CommandContext& ctx, size_t first) {
-  return Args(ctx.args()).subspan(std::min(first, ctx.argc()));
-}
-
-void ReplyOptionalBulk(CommandContext& ctx, const std::optional<std::string>& value) {
-  if (value) {
-    ctx.reply().Bulk(*value);
-  } else {
-    ctx.reply().Null();
-  }
-}
 
 // HSET and HMSET: field/value pairs must pair up (t_hash.c replies with the
 // arity error text from the handler).

@@ -8,6 +8,7 @@
 //     or an empty string when the range is exhausted.
 
 #include "src/commands/cmd_keyspace.h"
+#include "src/commands/command_helpers.h"
 
 #include <string>
 
@@ -22,13 +23,7 @@ namespace lsmdb::server {
 
 namespace {
 
-using Args = std::span<const std::string_view>;
-
 constexpr size_t kDefaultSearchRangeLimit = 1000;
-
-Args ArgsFrom(CommandContext& ctx, size_t first) {
-  return Args(ctx.args()).subspan(std::min(first, ctx.argc()));
-}
 
 Status CmdDel(CommandContext& ctx) {
   LSMDB_ASSIGN_OR_RETURN(int64_t n,

@@ -5,6 +5,7 @@
 // path so that a client sees the same error (or nil) Redis would give.
 
 #include "src/commands/cmd_list.h"
+#include "src/commands/command_helpers.h"
 
 #include <climits>
 #include <optional>
@@ -22,21 +23,7 @@ namespace lsmdb::server {
 
 namespace {
 
-using Args = std::span<const std::string_view>;
-
 constexpr std::string_view kErrMustBePositive = "ERR value is out of range, must be positive";
-
-Args ArgsFrom(CommandContext& ctx, size_t first) {
-  return Args(ctx.args()).subspan(std::min(first, ctx.argc()));
-}
-
-void ReplyOptionalBulk(CommandContext& ctx, const std::optional<std::string>& value) {
-  if (value) {
-    ctx.reply().Bulk(*value);
-  } else {
-    ctx.reply().Null();
-  }
-}
 
 // getPositiveLongFromObjectOrReply: `message` (Redis's default or the
 // caller's) both for a non-integer and for a negative value.

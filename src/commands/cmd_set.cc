@@ -5,6 +5,7 @@
 // SRANDMEMBER with a count is an array (it may repeat members).
 
 #include "src/commands/cmd_set.h"
+#include "src/commands/command_helpers.h"
 
 #include <string>
 
@@ -22,23 +23,9 @@ namespace lsmdb::server {
 
 namespace {
 
-using Args = std::span<const std::string_view>;
-
-Args ArgsFrom(CommandContext& ctx, size_t first) {
-  return Args(ctx.args()).subspan(std::min(first, ctx.argc()));
-}
-
 void ReplySet(CommandContext& ctx, const std::vector<std::string>& members) {
   ctx.reply().SetHeader(members.size());
   for (const std::string& m : members) ctx.reply().Bulk(m);
-}
-
-void ReplyOptionalBulk(CommandContext& ctx, const std::optional<std::string>& value) {
-  if (value) {
-    ctx.reply().Bulk(*value);
-  } else {
-    ctx.reply().Null();
-  }
 }
 
 Status CmdSAdd(CommandContext& ctx) {

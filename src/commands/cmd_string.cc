@@ -3,6 +3,7 @@
 // calls one Keyspace method, and writes the reply.
 
 #include "src/commands/cmd_string.h"
+#include "src/commands/command_helpers.h"
 
 #include <array>
 #include <climits>
@@ -18,20 +19,6 @@
 namespace lsmdb::server {
 
 namespace {
-
-using Args = std::span<const std::string_view>;
-
-Args ArgsFrom(CommandContext& ctx, size_t first) {
-  return Args(ctx.args()).subspan(std::min(first, ctx.argc()));
-}
-
-void ReplyOptionalBulk(CommandContext& ctx, const std::optional<std::string>& value) {
-  if (value) {
-    ctx.reply().Bulk(*value);
-  } else {
-    ctx.reply().Null();
-  }
-}
 
 Status CmdGet(CommandContext& ctx) {
   LSMDB_ASSIGN_OR_RETURN(auto value, ctx.keyspace().Get(ctx.db(), ctx.arg(1)));

@@ -8,6 +8,7 @@
 // RESP3 (zrangeResultEmit*, genericZpopCommand, zrandmember).
 
 #include "src/commands/cmd_zset.h"
+#include "src/commands/command_helpers.h"
 
 #include <cmath>
 #include <cstdio>
@@ -27,15 +28,9 @@ namespace lsmdb::server {
 
 namespace {
 
-using Args = std::span<const std::string_view>;
-
 constexpr std::string_view kErrMinMaxNotFloat = "ERR min or max is not a float";
 constexpr std::string_view kErrMinMaxNotLex = "ERR min or max not valid string range item";
 constexpr std::string_view kErrMustBePositive = "ERR value is out of range, must be positive";
-
-Args ArgsFrom(CommandContext& ctx, size_t first) {
-  return Args(ctx.args()).subspan(std::min(first, ctx.argc()));
-}
 
 // getDoubleFromObjectOrReply.
 Result<double> ParseDouble(std::string_view arg, std::string_view error = kErrNotFloat) {
