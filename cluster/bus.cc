@@ -89,8 +89,8 @@ int Dial(const std::string& ip, int port, int timeout_ms) {
 
 }  // namespace
 
-Bus::Bus(ClusterState& state, std::string bind_ip, int cport)
-    : state_(state), bind_ip_(std::move(bind_ip)), cport_(cport) {}
+Bus::Bus(ClusterState& state, std::string bind_ip, int cport, std::unique_ptr<ClusterHost> host)
+    : state_(state), host_(std::move(host)), bind_ip_(std::move(bind_ip)), cport_(cport) {}
 
 Bus::~Bus() { Stop(); }
 
@@ -114,6 +114,15 @@ Status Bus::Start() {
     return Status::IOError("cluster bus: cannot listen on port " + std::to_string(cport_) + ": " +
                            err);
   }
+  // A live node: a restarted master stays in state fail for 2 s (Redis's
+  // CLUSTER_WRITABLE_DELAY) so that the cluster can reconfigure it first.
+  state_.set_writable_delay_ms(2000);
+  applied_master_ = state_.MyMaster().id;
+  if (host_ != nullptr) {
+    ClusterHost* h = host_.get();
+    state_.SetLogger([h](std::string_view line) { h->Log(line); });
+  }
+  RefreshOffset();
   accept_thread_ = std::thread([this] { AcceptLoop(); });
   cron_thread_ = std::thread([this] { CronLoop(); });
   return Status::OK();
@@ -139,43 +148,95 @@ void Bus::AcceptLoop() {
     std::string msg;
     if (ReadToEof(fd, &msg)) {
       received_.fetch_add(1, std::memory_order_relaxed);
-      std::string type = state_.HandleMessage(msg, AddrOf(fd, true), AddrOf(fd, false), "");
-      if (type == "MEET" || type == "PING") {
-        if (WriteAll(fd, state_.BuildMessage("PONG"))) {
-          sent_.fetch_add(1, std::memory_order_relaxed);
-        }
-      }
+      RefreshOffset();  // a paused master's PONG carries its offset of now
+      std::string reply;
+      state_.HandleMessage(msg, AddrOf(fd, true), AddrOf(fd, false), "", &reply);
+      if (!reply.empty() && WriteAll(fd, reply)) sent_.fetch_add(1, std::memory_order_relaxed);
     }
     close(fd);
   }
 }
 
-void Bus::PingOne(const ClusterState::Target& t) {
+void Bus::RefreshOffset() {
+  if (host_ != nullptr) {
+    state_.SetReplOffset(host_->ReplicationOffset(), host_->ReplicationDataAgeMs());
+  }
+}
+
+bool Bus::Exchange(const ClusterState::Target& t, std::string_view type) {
+  const bool ping = type == "PING" || type == "MEET";
+  if (t.drop) {
+    if (ping) state_.RecordPingResult(t.id, false);
+    return false;
+  }
   int fd = Dial(t.ip, t.cport, 500);
   if (fd < 0) {
     state_.RecordPingResult(t.id, false);
-    return;
+    return false;
   }
   std::string reply;
-  bool ok = WriteAll(fd, state_.BuildMessage(t.handshake ? "MEET" : "PING"));
+  bool ok = WriteAll(fd, state_.BuildMessage(type));
   if (ok) sent_.fetch_add(1, std::memory_order_relaxed);
   shutdown(fd, SHUT_WR);
-  ok = ok && ReadToEof(fd, &reply) && !reply.empty();
-  if (ok) {
+  ok = ok && ReadToEof(fd, &reply);
+  std::string got;
+  if (ok && !reply.empty()) {
     received_.fetch_add(1, std::memory_order_relaxed);
-    ok = state_.HandleMessage(reply, AddrOf(fd, true), AddrOf(fd, false), t.id) == "PONG";
+    got = state_.HandleMessage(reply, AddrOf(fd, true), AddrOf(fd, false), t.id, nullptr);
   }
   close(fd);
-  if (!ok) state_.RecordPingResult(t.id, false);
+  if (ping && got != "PONG") {
+    state_.RecordPingResult(t.id, false);
+    return false;
+  }
+  return ok;
+}
+
+void Bus::ApplyRole() {
+  MasterAddr m = state_.MyMaster();
+  if (m.id == applied_master_) return;
+  if (host_ != nullptr) {
+    if (m.id.empty()) {
+      host_->BecomeMaster();
+    } else if (m.ip.empty() || m.port <= 0) {
+      return;  // address not known yet: retry on the next tick
+    } else {
+      host_->SetMaster(m.ip, m.port);
+    }
+  }
+  applied_master_ = m.id;
 }
 
 void Bus::CronLoop() {
   while (!stop_.load()) {
-    for (const ClusterState::Target& t : state_.Targets()) {
+    RefreshOffset();
+    std::vector<ClusterState::Target> targets = state_.Targets();
+    for (const ClusterState::Target& t : targets) {
       if (stop_.load()) return;
-      PingOne(t);
+      Exchange(t, t.handshake ? "MEET" : "PING");
     }
-    state_.Cron(NowMs());
+    RefreshOffset();
+    CronActions a = state_.Cron(NowMs());
+    if (a.send_mfstart) {
+      const std::string master = state_.MyMaster().id;
+      for (const ClusterState::Target& t : targets) {
+        if (t.id == master) Exchange(t, "MFSTART");
+      }
+    }
+    if (a.send_auth_request) {
+      // Votes come back as AUTH_ACK answers; count them at once.
+      for (const ClusterState::Target& t : targets) {
+        if (!t.handshake && t.master) Exchange(t, "AUTH_REQUEST");
+      }
+      CronActions b = state_.Cron(NowMs());
+      a.broadcast_pong = a.broadcast_pong || b.broadcast_pong;
+    }
+    ApplyRole();
+    if (a.broadcast_pong) {
+      for (const ClusterState::Target& t : state_.Targets()) {
+        if (!t.handshake) Exchange(t, "PONG");
+      }
+    }
     (void)state_.SaveIfDirty();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -210,8 +210,15 @@ std::vector<Node> ClusterState::Nodes() const {
 bool ClusterState::StateOkLocked() const {
   // Like Redis's clusterUpdateState (run from its cron), the answer is
   // recomputed at most every 100 ms: the gate asks on every keyed command.
-  const int64_t now = NowMs();
+  // Fail while a slot is unassigned or its owner is FAIL, or while this node
+  // reaches less than a majority of the slot-serving masters (it is in the
+  // minority side of a partition). A master does not turn ok within
+  // writable_delay_ms_ of the first check (a restarted master lets the
+  // cluster reconfigure it first) nor within the rejoin delay (node timeout,
+  // 500..5000 ms) of having been in the minority.
+  const int64_t now = Now();
   if (now - state_checked_ms_ < 100) return state_ok_;
+  if (first_state_check_ms_ == 0) first_state_check_ms_ = now;
   std::vector<std::string_view> failing;
   for (const Node& n : nodes_) {
     if (n.flags & kFail) failing.push_back(n.id);
@@ -223,9 +230,50 @@ bool ClusterState::StateOkLocked() const {
       ok = false;
     }
   }
+  std::vector<std::string> serving = ServingMastersLocked();
+  size_t reachable = 0;
+  for (const std::string& id : serving) {
+    const Node* n = FindLocked(id);
+    if (n != nullptr && (n->id == myid_ || !(n->flags & (kPfail | kFail)))) reachable++;
+  }
+  if (reachable < serving.size() / 2 + 1) {
+    ok = false;
+    among_minority_ms_ = now;
+  }
+  const bool master = (myself().flags & kMaster) != 0;
+  if (ok && !state_ok_ && master) {
+    const int64_t rejoin = std::clamp<int64_t>(node_timeout_ms_, 500, 5000);
+    if (now - first_state_check_ms_ < writable_delay_ms_ ||
+        (among_minority_ms_ != 0 && now - among_minority_ms_ < rejoin)) {
+      ok = false;
+    }
+  }
   state_ok_ = ok;
   state_checked_ms_ = now;
   return ok;
+}
+
+std::vector<std::string> ClusterState::ServingMastersLocked() const {
+  std::vector<std::string> serving;
+  for (int s = 0; s < kSlots; s++) {
+    if (!owner_[s].empty() && (serving.empty() || serving.back() != owner_[s]) &&
+        std::find(serving.begin(), serving.end(), owner_[s]) == serving.end()) {
+      serving.push_back(owner_[s]);
+    }
+  }
+  return serving;
+}
+
+int ClusterState::CountSlotsLocked(const std::string& id) const {
+  int n = 0;
+  for (int s = 0; s < kSlots; s++) n += owner_[s] == id ? 1 : 0;
+  return n;
+}
+
+int64_t ClusterState::Now() const { return clock_ ? clock_() : NowMs(); }
+
+void ClusterState::LogLocked(const std::string& line) const {
+  if (log_) log_(line);
 }
 
 bool ClusterState::state_ok() const {
@@ -439,6 +487,9 @@ Status ClusterState::Reset(bool hard) {
     migrating_[s].clear();
     importing_[s].clear();
   }
+  ResetManualFailoverLocked();
+  failover_auth_time_ = 0;
+  failover_auth_sent_ = false;
   return SaveLocked();
 }
 
@@ -467,7 +518,7 @@ Status ClusterState::Forget(std::string_view id) {
     if (owner_[s] == id) owner_[s].clear();
   }
   nodes_.erase(nodes_.begin() + (n - nodes_.data()));
-  forgotten_.emplace_back(std::string(id), NowMs() + 60000);
+  forgotten_.emplace_back(std::string(id), Now() + 60000);
   return SaveLocked();
 }
 
@@ -490,6 +541,7 @@ Status ClusterState::Replicate(std::string_view id, std::string* ip, int* port) 
   Node& me = myself();
   me.flags = (me.flags & ~kMaster) | kSlave;
   me.master_id = std::string(id);
+  ResetManualFailoverLocked();
   return SaveLocked();
 }
 
@@ -509,7 +561,7 @@ Result<int64_t> ClusterState::CountFailureReports(std::string_view id) const {
   std::lock_guard<std::mutex> lock(mu_);
   const Node* n = FindLocked(id);
   if (n == nullptr) return Status::InvalidArgument(fmt::format("ERR Unknown node {}", id));
-  int64_t now = NowMs(), count = 0;
+  int64_t now = Now(), count = 0;
   for (const auto& [reporter, when] : n->fail_reports) {
     if (now - when <= node_timeout_ms_ * 2) count++;
   }

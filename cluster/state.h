@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -51,6 +52,11 @@ struct Node {
   int64_t ping_sent_ms = 0;  // 0: no ping in flight
   int64_t pong_recv_ms = 0;
   bool link_connected = false;
+  // Replication offset from the node's last bus message header (a master:
+  // its own; a replica: its master's offset it has applied).
+  int64_t repl_offset = 0;
+  // On a master's entry: when this node last voted for one of its replicas.
+  int64_t voted_time_ms = 0;
   // Failure reports: id of the reporting master -> unix ms of the report.
   std::vector<std::pair<std::string, int64_t>> fail_reports;
 };
@@ -70,6 +76,20 @@ struct SlotRange {
   int last;
   Node master;
   std::vector<Node> replicas;
+};
+
+// What the bus must send after a Cron() (bus.cc carries it out).
+struct CronActions {
+  bool send_auth_request = false;  // FAILOVER_AUTH_REQUEST to every node
+  bool send_mfstart = false;       // MFSTART to this replica's master
+  bool broadcast_pong = false;     // after a promotion: PONG to every node
+};
+
+// This node's master, as the bus needs it to (re)point replication.
+struct MasterAddr {
+  std::string id;  // empty: this node is a master
+  std::string ip;
+  int port = 0;
 };
 
 std::string NewNodeId();
@@ -126,16 +146,52 @@ class ClusterState {
   // handshake id is replaced by the real one). Returns the message type.
   std::string HandleMessage(std::string_view msg, std::string_view peer_ip,
                             std::string_view local_ip, std::string_view dialed_id);
-  // Targets of the next round of pings: id, ip, cport, handshake.
+  // `reply` (optional): the message to answer with, empty for none (PONG to
+  // MEET/PING/MFSTART, AUTH_ACK or PONG to AUTH_REQUEST).
+  std::string HandleMessage(std::string_view msg, std::string_view peer_ip,
+                            std::string_view local_ip, std::string_view dialed_id,
+                            std::string* reply);
+  // Targets of the next round of pings: id, ip, cport, handshake; `drop`:
+  // the bus must not talk to it (test fault injection, SetBusDrop).
   struct Target {
     std::string id, ip;
     int cport;
     bool handshake;
+    bool drop = false;
+    bool master = false;
   };
   std::vector<Target> Targets() const;
   void RecordPingResult(std::string_view id, bool ok);
-  // Failure detection (PFAIL after node_timeout, FAIL on a majority of masters).
-  void Cron(int64_t now_ms);
+  // Failure detection (PFAIL after node_timeout, FAIL on a majority of
+  // masters), manual failover timeouts and the replica's election
+  // (failover.cc); returns what the bus must send.
+  CronActions Cron(int64_t now_ms);
+
+  // ---- failover (failover.cc) ----
+  // This node's replication offset, refreshed by the bus before it builds
+  // or answers a message (never read through the host under mu_).
+  // `data_age_ms`: ClusterHost::ReplicationDataAgeMs().
+  void SetReplOffset(int64_t offset, int64_t data_age_ms = 0);
+  // CLUSTER FAILOVER [FORCE|TAKEOVER]: mode "", "force" or "takeover".
+  // Errors are Redis's texts. TAKEOVER promotes at once; the others start
+  // the manual failover that Cron() drives.
+  Status ManualFailover(std::string_view mode);
+  // True while a manual failover pauses this master's writes.
+  bool WritesPaused() const;
+  MasterAddr MyMaster() const;
+  uint64_t current_epoch() const;
+  uint64_t last_vote_epoch() const;
+  // Test-only bus fault injection: messages from and to these ids are
+  // dropped (CLUSTER TEST-BUS-DROP, enabled by LSMDB_CLUSTER_TEST_FAULTS=1).
+  void SetBusDrop(std::vector<std::string> ids);
+  // A master's state stays fail this long after the first state check (Redis's
+  // CLUSTER_WRITABLE_DELAY, 2000 ms on a live node; 0 by default for tests).
+  void set_writable_delay_ms(int64_t ms);
+  // The clock (unix ms) used for message times, votes and the state; tests
+  // drive it by hand.
+  void SetClockForTest(std::function<int64_t()> clock);
+  // Log lines about elections and votes (Redis's LL_WARNING lines).
+  void SetLogger(std::function<void(std::string_view)> log);
 
  private:
   Node* FindLocked(std::string_view id);
@@ -150,6 +206,18 @@ class ClusterState {
   uint64_t MaxEpochLocked() const;
   bool StateOkLocked() const;
   void ApplySlotsLocked(Node& sender, const std::vector<bool>& claimed);
+  int64_t Now() const;
+  void LogLocked(const std::string& line) const;
+  std::string BuildMessageLocked(std::string_view type) const;
+  std::vector<std::string> ServingMastersLocked() const;
+  int CountSlotsLocked(const std::string& id) const;
+  // failover.cc
+  void FailoverCronLocked(int64_t now, CronActions* actions);
+  bool VoteLocked(Node& requester, uint64_t req_epoch, uint64_t claim_epoch,
+                  const std::vector<bool>& claimed, bool force_ack);
+  void ReplaceMasterLocked();
+  void ResetManualFailoverLocked();
+  int RankLocked() const;
 
   const std::string path_;
   std::string my_ip_;
@@ -171,6 +239,32 @@ class ClusterState {
   mutable int64_t state_checked_ms_ = 0;  // when it was computed
   // FORGET'd ids and until when (unix ms) gossip may not re-add them.
   std::vector<std::pair<std::string, int64_t>> forgotten_;
+
+  // Failover (failover.cc), names after Redis's clusterState fields.
+  int64_t repl_offset_ = 0;
+  int64_t repl_data_age_ms_ = 0;
+  int64_t writable_delay_ms_ = 0;
+  mutable int64_t first_state_check_ms_ = 0;
+  mutable int64_t among_minority_ms_ = 0;
+  int64_t failover_auth_time_ = 0;  // when the election may start (0: none)
+  int failover_auth_rank_ = 0;
+  bool failover_auth_sent_ = false;
+  uint64_t failover_auth_epoch_ = 0;
+  std::vector<std::string> failover_auth_votes_;  // masters that acked this epoch
+  // Manual failover. Replica: mf_end_ (deadline), whether the election may
+  // start, the master's offset seen in a paused PONG, MFSTART still to send.
+  // Master: mf_end_, the replica, and the pause of writes.
+  int64_t last_cant_failover_log_ms_ = 0;
+  int64_t mf_end_ = 0;
+  bool mf_can_start_ = false;
+  int64_t mf_master_offset_ = -1;
+  bool mf_send_start_ = false;
+  std::string mf_replica_;
+  int64_t mf_pause_start_ms_ = 0;
+  int64_t mf_pause_until_ms_ = 0;
+  std::vector<std::string> bus_drop_;
+  std::function<int64_t()> clock_;
+  std::function<void(std::string_view)> log_;
 };
 
 }  // namespace lsmdb::cluster

@@ -34,9 +34,18 @@ class ReplicationHost {
 
   // Applies a batch received from the primary (its records plus the
   // replication offset record) atomically, then refreshes whatever the host
-  // caches about the data (the keyspace's FLUSHDB epochs). Non-OK: nothing
-  // was applied.
+  // caches about the data (the keyspace's FLUSHDB epochs) and has the write's
+  // side effects a command's write has (WATCHed keys touched, clients blocked
+  // on its keys woken). Non-OK: nothing was applied.
+  // Must run between BeginApply() and EndApply(), or from a command handler
+  // (which already runs inside the host's command lock).
   virtual Status ApplyReplicated(WriteBatch& batch) = 0;
+
+  // Brackets an apply from a replication thread: holds the host's command
+  // lock shared (no MULTI/EXEC runs meanwhile, as for any command). Take it
+  // before any lock a command handler may also take.
+  virtual void BeginApply() = 0;
+  virtual void EndApply() = 0;
 
   // Hands buffered WAL records to the OS (DB::FlushWal; the server opens its
   // engine with manual_wal_flush).
@@ -48,6 +57,10 @@ class ReplicationHost {
 
   // The data directory (for the replid file and temporary sync dirs).
   virtual std::string DataDir() = 0;
+
+  // The credentials to AUTH with to the primary (masteruser, masterauth);
+  // an empty password means no AUTH. Read at every connection attempt.
+  virtual void PrimaryCredentials(std::string* user, std::string* password) = 0;
 
   // The port clients connect to (REPLCONF listening-port).
   virtual int ListeningPort() = 0;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -133,6 +134,7 @@ bool Link::Interrupted(uint64_t gen) {
 }
 
 void Link::Run() {
+  pthread_setname_np(pthread_self(), "repl-link");
   while (true) {
     Target t;
     uint64_t gen;
@@ -203,11 +205,36 @@ Status Link::Session(const Target& t, uint64_t gen) {
     LSMDB_RETURN_IF_ERROR(WriteAll(fd, out, NowMs() + 5000));
     return ReadLine(fd, &buf, &line, NowMs() + timeout_ms, gen);
   };
+  // A primary that wants AUTH answers PING with -NOAUTH (or -NOPERM for an
+  // ACL user without PING): that is fine, AUTH follows (Redis's rule).
   LSMDB_RETURN_IF_ERROR(command({"PING"}, 5000));
-  if (line[0] == '-') return Status::IOError(fmt::format("master replied to PING: {}", line));
+  if (line[0] == '-' && line.rfind("-NOAUTH", 0) != 0 && line.rfind("-NOPERM", 0) != 0) {
+    return Status::IOError(fmt::format("Error reply to PING from master: '{}'", line));
+  }
+  {
+    std::string user, password;
+    host->PrimaryCredentials(&user, &password);
+    if (!password.empty()) {
+      if (user.empty()) {
+        LSMDB_RETURN_IF_ERROR(command({"AUTH", password}, 5000));
+      } else {
+        LSMDB_RETURN_IF_ERROR(command({"AUTH", user, password}, 5000));
+      }
+      if (line[0] == '-') {
+        return Status::IOError(fmt::format("Unable to AUTH to MASTER: {}", line));
+      }
+    }
+  }
+  // A refusal here (NOAUTH: no or wrong masterauth; NOPERM) ends the attempt;
+  // Run() logs it and retries in a second.
+  auto refused = [&line]() {
+    return line.rfind("-NOAUTH", 0) == 0 || line.rfind("-NOPERM", 0) == 0;
+  };
   const std::string port = std::to_string(host->ListeningPort());
   LSMDB_RETURN_IF_ERROR(command({"REPLCONF", "listening-port", port}, 5000));
+  if (refused()) return Status::IOError(fmt::format("master refused REPLCONF: {}", line));
   LSMDB_RETURN_IF_ERROR(command({"REPLCONF", "capa", "psync2"}, 5000));
+  if (refused()) return Status::IOError(fmt::format("master refused REPLCONF: {}", line));
 
   std::string replid = "?";
   std::string offset = "-1";
@@ -360,7 +387,9 @@ Status Link::ReceiveSnapshot(int fd, std::string* buf, const std::string& replid
     // not claim the old primary's position.
     WriteBatch b;
     b.Delete(kOffsetKey);
+    host->BeginApply();
     (void)host->ApplyReplicated(b);
+    host->EndApply();
     return Status::Shutdown("link interrupted");
   }
   host->Log(1, "MASTER <-> REPLICA sync: Finished with success");
@@ -412,9 +441,16 @@ Status Link::Stream(int fd, std::string* buf, const std::string& replid, uint64_
       read_offset_.store(static_cast<int64_t>(last));
       combined.Put(kOffsetKey, EncodeOffsetValue(replid, last));
       {
-        std::lock_guard<std::mutex> lock(apply_mu_);
-        if (Interrupted(gen)) return Status::Shutdown("link interrupted");
-        LSMDB_RETURN_IF_ERROR(host->ApplyReplicated(combined));
+        // Command lock first, then apply_mu_: REPLICAOF takes them in that order.
+        host->BeginApply();
+        Status s;
+        {
+          std::lock_guard<std::mutex> lock(apply_mu_);
+          s = Interrupted(gen) ? Status::Shutdown("link interrupted")
+                               : host->ApplyReplicated(combined);
+        }
+        host->EndApply();
+        LSMDB_RETURN_IF_ERROR(s);
       }
       LSMDB_RETURN_IF_ERROR(host->FlushWal());
       applied = last;

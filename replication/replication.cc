@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -46,19 +48,41 @@ ReplicationManager::~ReplicationManager() { Stop(); }
 
 std::string ReplicationManager::ReplidPath() { return host_->DataDir() + "/replid"; }
 
+// <dir>/replid, one line, replaced atomically (tmp, fsync, rename):
+//
+//   replid ' ' offset ' ' replid2 ' ' second_offset ' ' ("clean" | "live") '\n'
+//
+// (replid2 "-" when none.) Written "live" whenever the id changes (start-up,
+// promotion, before a full sync's engine swap) and "clean" at clean shutdown
+// with the final offset. A pre-"live" file ("replid offset") counts as clean.
+// At start-up:
+//   - clean, and the engine reopened exactly at `offset`: same id and replid2
+//     (nothing was lost; a replica at any offset can continue);
+//   - otherwise (kill -9, power loss): the engine may have lost records it had
+//     already streamed (the backlog serves records before FlushWal), so the
+//     old id becomes replid2, accepted up to the recovered LatestSequence(),
+//     and the node takes a new id. A replica that got no more than what
+//     survived continues by partial resync; one that got more syncs fully.
+// The file is cheap to keep: it changes only with the id, never per write.
 Status ReplicationManager::Open() {
-  // <dir>/replid := replid ' ' sequence '\n', written at clean shutdown. The
-  // id is reused only if the engine is exactly where it was then.
-  std::string id;
+  std::string id, id2, state;
   uint64_t seq = 0;
+  int64_t second = -1;
   {
     std::ifstream in(ReplidPath());
     std::string line;
     if (in && std::getline(in, line)) {
-      if (!DecodeOffsetValue(line, &id, &seq) || !IsReplid(id)) id.clear();
+      std::istringstream words(line);
+      std::string seq_word;
+      words >> id >> seq_word >> id2 >> second >> state;
+      if (!IsReplid(id) || !ParseUint(seq_word, &seq)) id.clear();
+      if (id2.empty() && state.empty()) state = "clean";  // the older format
+      if (!IsReplid(id2)) {
+        id2.clear();
+        second = -1;
+      }
     }
   }
-  std::remove(ReplidPath().c_str());
   // Leftovers of syncs a crash interrupted.
   {
     std::error_code ec;
@@ -70,28 +94,49 @@ Status ReplicationManager::Open() {
       }
     }
   }
+  const uint64_t latest = host_->engine().LatestSequence();
   {
     std::lock_guard<std::mutex> lock(id_mu_);
-    if (!id.empty() && seq == host_->engine().LatestSequence()) {
+    if (!id.empty() && state == "clean" && seq == latest) {
       replid_ = id;
+      replid2_ = id2;
+      second_offset_ = id2.empty() ? -1 : second;
+    } else if (!id.empty()) {
+      replid2_ = id;
+      second_offset_ = static_cast<int64_t>(latest) + 1;
+      replid_ = RandomHex(40);
+      host_->Log(1, fmt::format("Replication id {} kept as replid2 up to offset {} (no clean "
+                                "shutdown before)",
+                                id, latest));
     } else {
       replid_ = RandomHex(40);
     }
+    WriteReplidFileLocked(false);
   }
   RegisterListener();
   return Status::OK();
 }
 
 void ReplicationManager::SaveReplid() {
-  std::string text = EncodeOffsetValue(replid(), host_->engine().LatestSequence()) + "\n";
+  std::lock_guard<std::mutex> lock(id_mu_);
+  WriteReplidFileLocked(true);
+}
+
+bool ReplicationManager::WriteReplidFileLocked(bool clean) {
+  std::string text = fmt::format(
+      "{} {} {} {} {}\n", replid_, host_->engine().LatestSequence(),
+      replid2_.empty() ? "-" : replid2_, replid2_.empty() ? -1 : second_offset_,
+      clean ? "clean" : "live");
   std::string tmp = ReplidPath() + ".tmp";
   FILE* f = fopen(tmp.c_str(), "w");
-  if (f == nullptr) return;
+  if (f == nullptr) return false;
   bool ok = fwrite(text.data(), 1, text.size(), f) == text.size();
   ok = fflush(f) == 0 && ok;
   ok = fsync(fileno(f)) == 0 && ok;
   fclose(f);
-  if (ok) std::rename(tmp.c_str(), ReplidPath().c_str());
+  ok = ok && std::rename(tmp.c_str(), ReplidPath().c_str()) == 0;
+  if (!ok) host_->Log(0, fmt::format("Cannot write {}: {}", ReplidPath(), strerror(errno)));
+  return ok;
 }
 
 void ReplicationManager::RegisterListener() {
@@ -149,15 +194,18 @@ Status ReplicationManager::Promote() {
   if (!is_replica()) return Status::OK();
   link_->SetTarget("", 0);  // nothing from the old primary is applied after this
   is_replica_.store(false, std::memory_order_release);
+  // Only the position record: no keyspace effects, so a plain engine write
+  // (Promote also runs on the cluster's failover thread, outside any command).
   WriteBatch b;
   b.Delete(kOffsetKey);
-  LSMDB_RETURN_IF_ERROR(host_->ApplyReplicated(b));
+  LSMDB_RETURN_IF_ERROR(host_->engine().Write(WriteOptions(), b));
   LSMDB_RETURN_IF_ERROR(host_->FlushWal());
   {
     std::lock_guard<std::mutex> lock(id_mu_);
     replid2_ = replid_;
     second_offset_ = static_cast<int64_t>(host_->engine().LatestSequence()) + 1;
     replid_ = RandomHex(40);
+    WriteReplidFileLocked(false);
   }
   host_->Log(1, "MASTER MODE enabled (user request)");
   return Status::OK();
@@ -327,12 +375,21 @@ Status ReplicationManager::InstallSnapshot(const std::string& dir) {
   std::lock_guard<std::mutex> swap(swap_mu_);
   // Replicas of this node follow its old history: they must sync again.
   StopSenders();
+  // The new id reaches the file before the engine changes: after a crash at
+  // any point the old history's id is no longer accepted (the file's id then
+  // names either the old engine, which no replica follows under it, or the
+  // new one). No sender runs until swap_mu_ is released. id_mu_ is not held
+  // across the swap: ReplaceEngine waits for running commands (INFO takes
+  // id_mu_).
+  {
+    std::lock_guard<std::mutex> lock(id_mu_);
+    replid_ = RandomHex(40);
+    replid2_.clear();
+    second_offset_ = -1;
+    WriteReplidFileLocked(false);
+  }
   LSMDB_RETURN_IF_ERROR(host_->ReplaceEngine(dir));
   RegisterListener();
-  std::lock_guard<std::mutex> lock(id_mu_);
-  replid_ = RandomHex(40);
-  replid2_.clear();
-  second_offset_ = -1;
   return Status::OK();
 }
 

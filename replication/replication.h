@@ -14,11 +14,13 @@
 //
 // Identity. A node's replication id (40 hex chars) names the history of its
 // engine's sequence numbers; its offset is its engine's LatestSequence().
-// The id is kept in <dir>/replid across clean restarts only (written at
-// shutdown after the final flush, removed at start-up), so a node whose WAL
-// tail may have been lost starts a new history. A full sync (the engine is
-// replaced) and REPLICAOF NO ONE start a new id; after a promotion the old id
-// is kept as replid2 and still accepted up to second_repl_offset - 1.
+// The ids are kept in <dir>/replid, rewritten whenever they change and at
+// clean shutdown (format in replication.cc). After a clean shutdown the node
+// keeps its id; after a crash (whose WAL tail may be lost) the old id becomes
+// replid2, accepted up to the recovered offset, and the node takes a new one.
+// A full sync (the engine is replaced) and REPLICAOF NO ONE start a new id;
+// after a promotion the old id is kept as replid2 and still accepted up to
+// second_repl_offset - 1.
 //
 // Threads: one Link thread (always running, idle while a primary), one
 // thread per Sender, and a waiter thread for WAIT deadlines and the reaping
@@ -75,14 +77,14 @@ class ReplicationManager {
   ReplicationManager(const ReplicationManager&) = delete;
   ReplicationManager& operator=(const ReplicationManager&) = delete;
 
-  // After the engine is open: loads (and removes) <dir>/replid or makes a new
-  // id, registers the engine's update listener. No threads yet.
+  // After the engine is open: loads <dir>/replid (see replication.cc),
+  // rewrites it, registers the engine's update listener. No threads yet.
   Status Open();
   // Starts the threads; `replicaof` is "host port" or empty.
   void Start(const std::string& replicaof);
   // Stops every thread and closes every replication socket. Idempotent.
   void Stop();
-  // Clean shutdown, after the final flush: writes <dir>/replid.
+  // Clean shutdown, after the final flush: marks <dir>/replid clean.
   void SaveReplid();
 
   // ---- roles ----
@@ -139,6 +141,8 @@ class ReplicationManager {
   void StopSenders();
   void WaiterLoop();
   void NewReplidLocked(bool keep_old);
+  // Writes <dir>/replid from the ids (id_mu_ held); logs a failure.
+  bool WriteReplidFileLocked(bool clean);
   std::string ReplidPath();
 
   ReplicationHost* const host_;

@@ -13,7 +13,9 @@
 // The socket is non-blocking; the thread poll()s on it and on an eventfd
 // that Wake() (the engine's update listener, via the manager) signals. Wake
 // writes the eventfd only when the thread is about to sleep, so a busy
-// sender costs the writers nothing.
+// sender costs the writers nothing. Woken from such a sleep, the sender
+// lets records gather for kCoalesceUs (1 ms) before it pulls them, so that
+// one wake-up, one pull and one send() carry many write groups.
 //
 // A replica too slow for the backlog (its next record was trimmed) is
 // disconnected; it reconnects and gets a full sync.
@@ -60,9 +62,11 @@ class Sender {
   // Pulls backlog records after next_ into out (as BATCH frames). False:
   // the backlog no longer reaches back.
   Result<bool> PullBacklog(std::string* out, size_t max_bytes);
-  // One round of I/O: waits up to timeout_ms for the socket (readable; or
-  // writable if output is pending) or a wake-up, then reads ACKs and writes.
-  Status Pump(int timeout_ms);
+  // One round of I/O: writes what it can, then waits up to timeout_ms for
+  // the socket (readable; or writable if output is still pending) or a
+  // wake-up, then reads ACKs and writes. With !wait_when_flushed it does not
+  // wait once all output is written (the snapshot loop has more to queue).
+  Status Pump(int timeout_ms, bool wait_when_flushed = true);
   void ParseAcks();
 
   ReplicationManager* const manager_;
@@ -79,6 +83,7 @@ class Sender {
   size_t out_off_ = 0;
   uint64_t next_ = 0;  // last sequence queued for the replica
   int64_t last_send_ms_ = 0;
+  bool woken_ = false;  // the last Pump read the eventfd (Wake or RequestStop)
 
   std::thread thread_;
   std::atomic<bool> stop_{false};

@@ -74,9 +74,9 @@ Result<int> ConnectTcp(const std::string& host, int port, int timeout_ms);
 void SetNonBlocking(int fd);
 // Writes all of `data`, waiting for the socket at most until deadline_ms.
 Status WriteAll(int fd, std::string_view data, int64_t deadline_ms);
-// Reads what is available (waiting up to timeout_ms for something) and
-// appends it to *buf. IOError on EOF ("connection closed") or error; OK with
-// nothing appended on timeout.
+// Reads what is available (waiting up to timeout_ms for something; 0: no
+// wait) and appends it to *buf, up to about 4 MiB. IOError on EOF
+// ("connection closed") or error; OK with nothing appended on timeout.
 Status ReadSome(int fd, std::string* buf, int timeout_ms);
 
 }  // namespace lsmdb::repl

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "src/config/config.h"
+#include "src/server/acl_file.h"
 #include "src/server/log.h"
 #include "src/server/server.h"
 
@@ -69,7 +70,23 @@ int main(int argc, char** argv) {
   s = server.Open();
   if (!s.ok()) {
     LSMDB_LOG_WARNING("Failed opening the data directory {}: {}", config.dir, s.ToString());
+    if (s.IsCorruption() && s.message().find(".log: bad record") != std::string_view::npos) {
+      LSMDB_LOG_WARNING(
+          "The WAL is damaged before its end. To start anyway, dropping the damaged records "
+          "(what follows them is kept), restart with --storage.repair-wal yes");
+    }
     return 1;
+  }
+  if (!config.aclfile.empty()) {
+    // Users from the ACL file (src/server/acl_file.h) before any client connects.
+    std::vector<std::shared_ptr<AclUser>> removed;
+    s = LoadAclFile(server.acl(), config.aclfile, config.requirepass, &removed);
+    if (!s.ok()) {
+      std::string_view why = s.message();
+      if (why.rfind("ERR ", 0) == 0) why.remove_prefix(4);
+      LSMDB_LOG_WARNING("Aborting lsmdb startup because of ACL errors: {}", why);
+      return 1;
+    }
   }
   s = server.Listen();
   if (!s.ok()) {

@@ -7,6 +7,7 @@
 //            [--use_existing_db=0] [--cache_size=8388608] [--bloom_bits=10]
 //            [--seek_nexts=0] [--write_buffer_size=67108864] [--threads=1]
 //            [--batch_size=1] [--seed=0] [--histogram=0] [--compression_ratio=0.5]
+//            [--server_mode=0] [--pipeline=16] [--scan_length=10] [--key_range=0]
 //
 // Semantics copied from db_bench (tools/db_bench_tool.cc, RocksDB 7.x):
 //   - Benchmarks run in order on one DB. fillseq and fillrandom start from a
@@ -21,8 +22,20 @@
 //   - Each thread runs `num` writes or `reads` reads; one result line per
 //     benchmark in db_bench's format:
 //       fillrandom   :       3.767 micros/op 265448 ops/sec 26.547 seconds 1000000 operations;   29.4 MB/s
+//   followed by an lsmbench-only line with the process's CPU time (user + system,
+//   all threads including the engine's background ones) per operation, which
+//   stays comparable on a loaded machine where wall-clock figures do not:
+//       fillrandom   : cpu 2.911 micros/op (user 2.512 sys 0.399)
 // Extra benchmarks: "stats" prints GetProperty("lsmdb.stats"), "compact" runs a
-// full CompactRange, "flush" flushes the memtable.
+// full CompactRange, "flush" flushes the memtable, "seekbounded" opens an
+// iterator bounded to [key(k), key(k + scan_length)) per op and reads it all
+// (the server's collection scans).
+// --server_mode=1 writes the way lsmdb-server does: the DB is opened with
+// SyncMode::kEverySec, manual_wal_flush and a 64 MiB replication backlog;
+// writes use WriteAsync, and each thread calls FlushWal() every --pipeline
+// batches (one pipeline of commands). Combine with --threads=2 --batch_size=1
+// for the server's small concurrent writes. --key_range=N draws random keys
+// from [0, N) instead of [0, num) (N=1: redis-benchmark's one hot key).
 // At exit: "lsmdb.write-amplification: X" and "Peak RSS: N KB" (ru_maxrss).
 //
 // LSMDB differences: --sync=0 opens the DB with SyncMode::kNone (db_bench with
@@ -71,6 +84,10 @@ struct Flags {
   bool histogram = false;
   double compression_ratio = 0.5;
   bool progress_reports = true;
+  bool server_mode = false;
+  int pipeline = 16;
+  int scan_length = 10;
+  int64_t key_range = 0;  // 0: num
 };
 Flags FLAGS;
 
@@ -80,6 +97,16 @@ uint64_t NowNanos() {
       .count();
 }
 uint64_t NowMicros() { return NowNanos() / 1000; }
+
+// Process CPU time (all threads) in microseconds: user, system.
+std::pair<uint64_t, uint64_t> CpuMicros() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  auto us = [](const timeval& t) {
+    return static_cast<uint64_t>(t.tv_sec) * 1000000 + static_cast<uint64_t>(t.tv_usec);
+  };
+  return {us(ru.ru_utime), us(ru.ru_stime)};
+}
 
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "lsmbench: %s\n", what.c_str());
@@ -125,16 +152,21 @@ void ParseFlags(int argc, char** argv) {
     else if (name == "histogram") FLAGS.histogram = as_bool();
     else if (name == "compression_ratio") FLAGS.compression_ratio = std::atof(value.c_str());
     else if (name == "progress_reports") FLAGS.progress_reports = as_bool();
+    else if (name == "server_mode") FLAGS.server_mode = as_bool();
+    else if (name == "pipeline") FLAGS.pipeline = static_cast<int>(as_int());
+    else if (name == "scan_length") FLAGS.scan_length = static_cast<int>(as_int());
+    else if (name == "key_range") FLAGS.key_range = as_int();
     else Die("unknown flag --" + name);
   }
   if (FLAGS.num <= 0 || FLAGS.key_size < 1 || FLAGS.value_size < 0 || FLAGS.threads < 1 ||
-      FLAGS.batch_size < 1) {
-    Die("--num, --key_size, --threads and --batch_size must be positive");
+      FLAGS.batch_size < 1 || FLAGS.pipeline < 1) {
+    Die("--num, --key_size, --threads, --batch_size and --pipeline must be positive");
   }
   if (FLAGS.compression_type != "none" && FLAGS.compression_type != "lz4") {
     Die("--compression_type must be none or lz4");
   }
   if (FLAGS.reads < 0) FLAGS.reads = FLAGS.num;
+  if (FLAGS.key_range <= 0) FLAGS.key_range = FLAGS.num;
   if (FLAGS.seed == 0) FLAGS.seed = static_cast<int64_t>(NowMicros() & 0x7fffffff);
 }
 
@@ -365,6 +397,11 @@ class Benchmark {
     Options options;
     options.create_if_missing = true;
     options.sync_mode = FLAGS.sync ? SyncMode::kAlways : SyncMode::kNone;
+    if (FLAGS.server_mode) {
+      options.sync_mode = FLAGS.sync ? SyncMode::kAlways : SyncMode::kEverySec;
+      options.manual_wal_flush = true;
+      options.replication_backlog_bytes = 64 << 20;
+    }
     options.write_buffer_size = static_cast<size_t>(FLAGS.write_buffer_size);
     options.compression = FLAGS.compression_type == "lz4" ? Compression::kLz4 : Compression::kNone;
     options.bloom_bits_per_key = std::max(0, FLAGS.bloom_bits);
@@ -392,6 +429,8 @@ class Benchmark {
       method = &Benchmark::ReadSequential;
     } else if (name == "seekrandom") {
       method = &Benchmark::SeekRandom;
+    } else if (name == "seekbounded") {
+      method = &Benchmark::SeekBounded;
     } else if (name == "stats") {
       std::string stats;
       if (db_->GetProperty("lsmdb.stats", &stats)) std::printf("\n%s\n", stats.c_str());
@@ -432,12 +471,20 @@ class Benchmark {
       });
     }
     while (ready.load() < FLAGS.threads) std::this_thread::yield();
+    auto cpu_before = CpuMicros();
     go = true;
     for (auto& th : threads) th.join();
+    auto cpu_after = CpuMicros();
     Stats merged = states[0].stats;
     for (int t = 1; t < FLAGS.threads; t++) merged.Merge(states[t].stats);
     if (FLAGS.progress_reports) std::fprintf(stderr, "%60s\r", "");
     merged.Report(name);
+    double ops = static_cast<double>(std::max<uint64_t>(merged.done, 1));
+    double user = (cpu_after.first - cpu_before.first) / ops;
+    double sys = (cpu_after.second - cpu_before.second) / ops;
+    std::printf("%-12s : cpu %.3f micros/op (user %.3f sys %.3f)\n", name.c_str(), user + sys, user,
+                sys);
+    std::fflush(stdout);
   }
 
   void DoWrite(ThreadState* thread, bool sequential) {
@@ -445,18 +492,31 @@ class Benchmark {
     WriteBatch batch;
     std::string key;
     uint64_t next = 0;
-    int64_t bytes = 0;
+    int64_t bytes = 0, writes = 0;
     for (int64_t i = 0; i < FLAGS.num; i += FLAGS.batch_size) {
       batch.Clear();
       for (int j = 0; j < FLAGS.batch_size; j++) {
-        uint64_t k = sequential ? next++ : thread->rand() % static_cast<uint64_t>(FLAGS.num);
+        uint64_t k =
+            sequential ? next++ : thread->rand() % static_cast<uint64_t>(FLAGS.key_range);
         GenerateKeyFromInt(k, &key);
         batch.Put(key, gen.Generate(FLAGS.value_size));
         bytes += FLAGS.value_size + FLAGS.key_size;
       }
-      Status s = db_->Write(write_options_, batch);
+      Status s;
+      if (FLAGS.server_mode) {
+        s = db_->WriteAsync(write_options_, batch, [](Status st) {
+          if (!st.ok()) Die("durability error: " + st.ToString());
+        });
+        if (s.ok() && ++writes % FLAGS.pipeline == 0) s = db_->FlushWal();
+      } else {
+        s = db_->Write(write_options_, batch);
+      }
       if (!s.ok()) Die("put error: " + s.ToString());
       thread->stats.FinishedOps(FLAGS.batch_size);
+    }
+    if (FLAGS.server_mode) {
+      Status s = db_->FlushWal();
+      if (!s.ok()) Die("flush wal error: " + s.ToString());
     }
     thread->stats.bytes += bytes;
   }
@@ -468,7 +528,7 @@ class Benchmark {
     std::string key, value;
     int64_t found = 0, bytes = 0;
     for (int64_t i = 0; i < FLAGS.reads; i++) {
-      GenerateKeyFromInt(thread->rand() % static_cast<uint64_t>(FLAGS.num), &key);
+      GenerateKeyFromInt(thread->rand() % static_cast<uint64_t>(FLAGS.key_range), &key);
       auto r = db_->Get(options, key, &value);
       if (!r.ok()) Die("get error: " + r.status().ToString());
       if (*r) {
@@ -499,7 +559,7 @@ class Benchmark {
     char value_buffer[256];
     int64_t found = 0, bytes = 0;
     for (int64_t i = 0; i < FLAGS.reads; i++) {
-      GenerateKeyFromInt(thread->rand() % static_cast<uint64_t>(FLAGS.num), &key);
+      GenerateKeyFromInt(thread->rand() % static_cast<uint64_t>(FLAGS.key_range), &key);
       // A fresh iterator per seek, as db_bench does without --use_tailing_iterator.
       std::unique_ptr<Iterator> iter = db_->NewIterator(ReadOptions());
       iter->Seek(key);
@@ -516,6 +576,29 @@ class Benchmark {
     thread->stats.bytes += bytes;
     thread->stats.message = "(" + std::to_string(found) + " of " + std::to_string(FLAGS.reads) +
                             " found)";
+  }
+
+  // A short bounded scan per op, like the server's collection reads.
+  void SeekBounded(ThreadState* thread) {
+    std::string key, upper;
+    int64_t found = 0, bytes = 0;
+    for (int64_t i = 0; i < FLAGS.reads; i++) {
+      uint64_t k = thread->rand() % static_cast<uint64_t>(FLAGS.key_range);
+      GenerateKeyFromInt(k, &key);
+      GenerateKeyFromInt(k + static_cast<uint64_t>(FLAGS.scan_length), &upper);
+      ReadOptions options;
+      options.lower_bound = key;
+      options.upper_bound = upper;
+      std::unique_ptr<Iterator> iter = db_->NewIterator(options);
+      for (iter->Seek(key); iter->Valid(); iter->Next()) {
+        bytes += iter->key().size() + iter->value().size();
+        found++;
+      }
+      if (!iter->status().ok()) Die("iterator error: " + iter->status().ToString());
+      thread->stats.FinishedOps(1);
+    }
+    thread->stats.bytes += bytes;
+    thread->stats.message = "(" + std::to_string(found) + " entries)";
   }
 
   void Compact(ThreadState* thread) {

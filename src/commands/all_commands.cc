@@ -3,6 +3,7 @@
 #include "src/commands/cmd_acl.h"
 #include "src/commands/cmd_blocking.h"
 #include "src/commands/cmd_cluster.h"
+#include "src/commands/cmd_migrate.h"
 #include "src/commands/cmd_multi.h"
 #include "src/commands/cmd_pubsub.h"
 #include "src/commands/cmd_replication.h"
@@ -24,6 +25,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterObjectCommands(table);
   RegisterReplicationCommands(table);
   RegisterClusterCommands(table);
+  RegisterMigrateCommands(table);
   RegisterAclCommands(table);
 }
 

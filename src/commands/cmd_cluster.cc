@@ -3,14 +3,15 @@
 // cluster::ClusterState (cluster/state.h), which saves the nodes file before
 // these handlers reply.
 //
-// Keys are not stored by slot: COUNTKEYSINSLOT / GETKEYSINSLOT and the
-// "still holds keys" checks scan db 0's keyspace and filter by KeySlot()
-// (O(keys)).
+// A cluster-enabled server stores keys by slot (the cluster layout of
+// src/types/encoding.h): COUNTKEYSINSLOT / GETKEYSINSLOT and the "still holds
+// keys" checks are range scans of one slot of db 0 (O(keys in the slot)).
 
 #include "src/commands/cmd_cluster.h"
 
 #include <fmt/core.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -53,8 +54,39 @@ Result<int> ParseSlot(std::string_view arg) {
   return static_cast<int>(v);
 }
 
-Result<std::vector<std::string>> KeysInSlot(CommandContext& ctx, int slot, size_t limit) {
-  LSMDB_ASSIGN_OR_RETURN(std::vector<std::string> keys, ctx.keyspace().Keys(0, "*"));
+// Up to `limit` live keys of `slot` in db 0. `count_only`: counts them
+// instead (the vector stays empty, *count is set).
+Result<std::vector<std::string>> KeysInSlot(CommandContext& ctx, int slot, size_t limit,
+                                            int64_t* count = nullptr) {
+  Keyspace& ks = ctx.keyspace();
+  if (MetaSlotBytes() != 0) {
+    const std::string prefix = ks.MetaSlotPrefixFor(0, slot);
+    const int64_t now = ks.NowMs();
+    std::vector<std::string> out;
+    int64_t n = 0;
+    std::unique_ptr<lsmdb::Iterator> it = ks.engine()->NewIterator(lsmdb::ReadOptions{});
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (count == nullptr && out.size() >= limit) break;
+      RedisType type;
+      int64_t expire_at_ms;
+      if (!PeekMetadata(it->value(), &type, &expire_at_ms)) continue;
+      if (expire_at_ms != 0 && now > expire_at_ms) continue;
+      if (count != nullptr) {
+        ++n;
+      } else {
+        out.emplace_back(it->key().substr(prefix.size()));
+      }
+    }
+    LSMDB_RETURN_IF_ERROR(it->status());
+    if (count != nullptr) *count = n;
+    return out;
+  }
+  LSMDB_ASSIGN_OR_RETURN(std::vector<std::string> keys, ks.Keys(0, "*"));
+  if (count != nullptr) {
+    *count = 0;
+    for (const std::string& k : keys) *count += cluster::KeySlot(k) == slot ? 1 : 0;
+    return std::vector<std::string>();
+  }
   std::vector<std::string> out;
   for (std::string& k : keys) {
     if (out.size() >= limit) break;
@@ -161,6 +193,32 @@ Result<std::vector<int>> SlotArgs(CommandContext& ctx, bool ranges) {
   return slots;
 }
 
+// CLUSTER FAILOVER [FORCE|TAKEOVER] (cluster/failover.cc does the work;
+// the reply is OK once the failover is started, like Redis).
+Status ClusterFailover(CommandContext& ctx, cluster::ClusterState& st) {
+  if (ctx.argc() > 3) {
+    return RedisError("ERR wrong number of arguments for 'cluster|failover' command");
+  }
+  std::string mode;
+  if (ctx.argc() == 3) {
+    mode = AsciiLower(ctx.arg(2));
+    if (mode != "force" && mode != "takeover") return RedisError(kErrSyntax);
+  }
+  LSMDB_RETURN_IF_ERROR(st.ManualFailover(mode));
+  // TAKEOVER made this node a master at once: stop replicating now rather
+  // than on the bus's next tick (which would do the same).
+  if (mode == "takeover" && ctx.server()->replication() != nullptr) {
+    LSMDB_RETURN_IF_ERROR(ctx.server()->replication()->Promote());
+  }
+  ctx.reply().Ok();
+  return Status::OK();
+}
+
+bool TestFaultsEnabled() {
+  const char* v = getenv("LSMDB_CLUSTER_TEST_FAULTS");
+  return v != nullptr && std::string_view(v) == "1";
+}
+
 Status CmdCluster(CommandContext& ctx) {
   LSMDB_ASSIGN_OR_RETURN(cluster::ClusterState * st, State(ctx));
   const std::string sub = AsciiLower(ctx.arg(1));
@@ -229,9 +287,10 @@ Status CmdCluster(CommandContext& ctx) {
     if (!StringToInt64(ctx.arg(2), &v) || v < 0 || v >= cluster::kSlots) {
       return RedisError("ERR Invalid slot");
     }
+    int64_t n = 0;
     LSMDB_ASSIGN_OR_RETURN(std::vector<std::string> keys,
-                           KeysInSlot(ctx, static_cast<int>(v), SIZE_MAX));
-    r.Integer(static_cast<int64_t>(keys.size()));
+                           KeysInSlot(ctx, static_cast<int>(v), SIZE_MAX, &n));
+    r.Integer(n);
   } else if (sub == "getkeysinslot") {
     LSMDB_RETURN_IF_ERROR(arity(argc == 4));
     int64_t slot, count;
@@ -324,6 +383,19 @@ Status CmdCluster(CommandContext& ctx) {
     r.Integer(n);
   } else if (sub == "saveconfig") {
     return done(st->Save());
+  } else if (sub == "failover") {
+    return ClusterFailover(ctx, *st);
+  } else if (sub == "test-bus-drop" && TestFaultsEnabled()) {
+    // Test-only (LSMDB_CLUSTER_TEST_FAULTS=1 in the server's environment):
+    // CLUSTER TEST-BUS-DROP <node-id>... | NONE drops bus messages to and
+    // from those nodes, as a network partition would.
+    LSMDB_RETURN_IF_ERROR(arity(argc >= 3));
+    std::vector<std::string> ids;
+    for (size_t i = 2; i < argc; i++) {
+      if (!EqualsIgnoreCase(ctx.arg(i), "none")) ids.emplace_back(ctx.arg(i));
+    }
+    st->SetBusDrop(std::move(ids));
+    r.Ok();
   } else {
     return UnknownSubcommand("cluster", ctx.arg(1));
   }

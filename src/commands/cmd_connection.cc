@@ -27,7 +27,12 @@ constexpr std::string_view kErrWrongPass =
 bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view pass) {
   if (ctx.server() == nullptr) return user == "default";
   std::shared_ptr<AclUser> u = ctx.server()->acl().Authenticate(user, pass);
-  if (u == nullptr) return false;
+  if (u == nullptr) {
+    if (ctx.client() != nullptr) {
+      LogAclEvent(ctx.server()->acl().log(), *ctx.client(), "auth", "AUTH", user);
+    }
+    return false;
+  }
   if (Client* c = ctx.client(); c != nullptr) {
     c->authenticated = true;
     c->set_user(std::move(u));

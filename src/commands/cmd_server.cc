@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "src/commands/all_commands.h"
+#include "src/commands/cmd_debug.h"
 #include "src/server/client.h"
 #include "src/server/command_context.h"
 #include "src/server/dispatcher.h"
@@ -120,6 +121,7 @@ constexpr std::pair<uint32_t, const char*> kFlagNames[] = {
     {kCmdAdmin, "admin"},       {kCmdPubSub, "pubsub"},     {kCmdNoScript, "noscript"},
     {kCmdLoading, "loading"},   {kCmdStale, "stale"},       {kCmdFast, "fast"},
     {kCmdBlocking, "blocking"}, {kCmdNoMulti, "no_multi"},  {kCmdNoAuth, "no_auth"},
+    {kCmdAsking, "asking"},
 };
 
 std::vector<std::string_view> SplitWords(std::string_view s) {
@@ -378,9 +380,15 @@ Status CmdDebug(CommandContext& ctx) {
     }
     usleep(static_cast<useconds_t>(secs * 1e6));
     ctx.reply().Ok();
+  } else if (EqualsIgnoreCase(sub, "POPULATE")) {
+    return DebugPopulate(ctx);  // cmd_debug.cc
   } else if (EqualsIgnoreCase(sub, "HELP")) {
     ReplyHelp(ctx, {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                    "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."});
+                    "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+                    "POPULATE <count> [<prefix>] [<size>]",
+                    "    Create <count> string keys named key:<num>. If <prefix> is specified",
+                    "    it is used instead of the 'key' prefix. With <size>, values are padded",
+                    "    to <size> bytes. Existing keys are kept. The writes are replicated."});
   } else {
     return UnknownSubcommand("debug", sub);
   }

@@ -8,7 +8,6 @@
 // RESP3 (zrangeResultEmit*, genericZpopCommand, zrandmember).
 
 #include "src/commands/cmd_zset.h"
-#include "src/commands/command_helpers.h"
 
 #include <cmath>
 #include <cstdio>
@@ -16,6 +15,8 @@
 #include <string>
 
 #include "src/commands/arg_parse.h"
+#include "src/commands/cmd_hash.h"
+#include "src/commands/command_helpers.h"
 #include "src/server/command_context.h"
 #include "src/server/command_table.h"
 #include "src/server/redis_error.h"
@@ -175,105 +176,108 @@ Status RankGeneric(CommandContext& ctx, bool reverse) {
 Status CmdZRank(CommandContext& ctx) { return RankGeneric(ctx, false); }
 Status CmdZRevRank(CommandContext& ctx) { return RankGeneric(ctx, true); }
 
-enum class RangeType { kAuto, kRank, kScore, kLex };
+using By = ZRangeQuery::By;
+
+// Parses a range's two bounds as q->by says: ranks (start, stop), score
+// bounds or lex bounds, each with Redis's error.
+Status ParseRangeArgs(std::string_view min, std::string_view max, ZRangeQuery* q) {
+  if (q->by == By::kRank) {
+    LSMDB_ASSIGN_OR_RETURN(q->start, ParseInt64Arg(min));
+    LSMDB_ASSIGN_OR_RETURN(q->stop, ParseInt64Arg(max));
+  } else if (q->by == By::kScore) {
+    LSMDB_ASSIGN_OR_RETURN(q->score, ParseScoreRange(min, max));
+  } else {
+    LSMDB_ASSIGN_OR_RETURN(q->lex, ParseLexRange(min, max));
+  }
+  return Status::OK();
+}
+
 enum class Direction { kAuto, kForward, kReverse };
 
-// zrangeGenericCommand: ZRANGE and its older forms, same parsing order and
-// errors as Redis 7.0.
-Status RangeGeneric(CommandContext& ctx, RangeType type, Direction dir) {
+// zrangeGenericCommand: ZRANGE, ZRANGESTORE and the older range commands,
+// same parsing order and errors as Redis 7.0. `by` nullopt = BYSCORE/BYLEX
+// may be given (default by rank). ZRANGESTORE (store) has dst at 1 and the
+// source at 2 and takes no WITHSCORES.
+Status RangeGeneric(CommandContext& ctx, std::optional<By> by, Direction dir, bool store = false) {
+  const size_t src = store ? 2 : 1;
   bool withscores = false;
-  int64_t offset = 0;
-  int64_t limit = -1;
-  for (size_t j = 4; j < ctx.argc(); ++j) {
+  ZRangeQuery q;
+  for (size_t j = src + 3; j < ctx.argc(); ++j) {
     const size_t left = ctx.argc() - j - 1;
     std::string_view a = ctx.arg(j);
-    if (EqualsIgnoreCase(a, "withscores")) {
+    if (!store && EqualsIgnoreCase(a, "withscores")) {
       withscores = true;
     } else if (EqualsIgnoreCase(a, "limit") && left >= 2) {
-      LSMDB_ASSIGN_OR_RETURN(offset, ParseInt64Arg(ctx.arg(j + 1)));
-      LSMDB_ASSIGN_OR_RETURN(limit, ParseInt64Arg(ctx.arg(j + 2)));
+      LSMDB_ASSIGN_OR_RETURN(q.limit.offset, ParseInt64Arg(ctx.arg(j + 1)));
+      LSMDB_ASSIGN_OR_RETURN(q.limit.count, ParseInt64Arg(ctx.arg(j + 2)));
       j += 2;
     } else if (dir == Direction::kAuto && EqualsIgnoreCase(a, "rev")) {
       dir = Direction::kReverse;
-    } else if (type == RangeType::kAuto && EqualsIgnoreCase(a, "bylex")) {
-      type = RangeType::kLex;
-    } else if (type == RangeType::kAuto && EqualsIgnoreCase(a, "byscore")) {
-      type = RangeType::kScore;
+    } else if (!by && EqualsIgnoreCase(a, "bylex")) {
+      by = By::kLex;
+    } else if (!by && EqualsIgnoreCase(a, "byscore")) {
+      by = By::kScore;
     } else {
       return RedisError(kErrSyntax);
     }
   }
-  if (dir == Direction::kAuto) dir = Direction::kForward;
-  if (type == RangeType::kAuto) type = RangeType::kRank;
-  if (limit != -1 && type == RangeType::kRank) {
+  q.by = by.value_or(By::kRank);
+  q.reverse = dir == Direction::kReverse;
+  if (q.limit.count != -1 && q.by == By::kRank) {
     return RedisError(
         "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
   }
-  if (withscores && type == RangeType::kLex) {
+  if (withscores && q.by == By::kLex) {
     return RedisError("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
   }
-  const bool reverse = dir == Direction::kReverse;
-  std::string_view min_arg = ctx.arg(2);
-  std::string_view max_arg = ctx.arg(3);
-  if (reverse && type != RangeType::kRank) std::swap(min_arg, max_arg);  // given as max, min
-  const RangeLimit lim{offset, limit};
-  std::vector<ScoredMember> items;
-  Keyspace& ks = ctx.keyspace();
-  switch (type) {
-    case RangeType::kAuto:
-    case RangeType::kRank: {
-      LSMDB_ASSIGN_OR_RETURN(int64_t start, ParseInt64Arg(min_arg));
-      LSMDB_ASSIGN_OR_RETURN(int64_t stop, ParseInt64Arg(max_arg));
-      LSMDB_ASSIGN_OR_RETURN(items, ZRangeByRank(ks, ctx.db(), ctx.arg(1), start, stop, reverse));
-      break;
-    }
-    case RangeType::kScore: {
-      LSMDB_ASSIGN_OR_RETURN(ScoreRange range, ParseScoreRange(min_arg, max_arg));
-      LSMDB_ASSIGN_OR_RETURN(items, ZRangeByScore(ks, ctx.db(), ctx.arg(1), range, reverse, lim));
-      break;
-    }
-    case RangeType::kLex: {
-      LSMDB_ASSIGN_OR_RETURN(LexRange range, ParseLexRange(min_arg, max_arg));
-      LSMDB_ASSIGN_OR_RETURN(items, ZRangeByLex(ks, ctx.db(), ctx.arg(1), range, reverse, lim));
-      break;
-    }
+  std::string_view min_arg = ctx.arg(src + 1);
+  std::string_view max_arg = ctx.arg(src + 2);
+  if (q.reverse && q.by != By::kRank) std::swap(min_arg, max_arg);  // given as max, min
+  LSMDB_RETURN_IF_ERROR(ParseRangeArgs(min_arg, max_arg, &q));
+  if (store) {
+    LSMDB_ASSIGN_OR_RETURN(int64_t n, ZRangeStore(ctx.keyspace(), ctx.committer(), ctx.db(),
+                                                  ctx.arg(1), ctx.arg(src), q));
+    ctx.reply().Integer(n);
+    return Status::OK();
   }
+  LSMDB_ASSIGN_OR_RETURN(std::vector<ScoredMember> items,
+                         ZRange(ctx.keyspace(), ctx.db(), ctx.arg(src), q));
   ReplyMembers(ctx, items, withscores);
   return Status::OK();
 }
 
-Status CmdZRange(CommandContext& ctx) {
-  return RangeGeneric(ctx, RangeType::kAuto, Direction::kAuto);
+Status CmdZRange(CommandContext& ctx) { return RangeGeneric(ctx, std::nullopt, Direction::kAuto); }
+Status CmdZRangeStore(CommandContext& ctx) {
+  return RangeGeneric(ctx, std::nullopt, Direction::kAuto, /*store=*/true);
 }
 Status CmdZRevRange(CommandContext& ctx) {
-  return RangeGeneric(ctx, RangeType::kRank, Direction::kReverse);
+  return RangeGeneric(ctx, By::kRank, Direction::kReverse);
 }
 Status CmdZRangeByScore(CommandContext& ctx) {
-  return RangeGeneric(ctx, RangeType::kScore, Direction::kForward);
+  return RangeGeneric(ctx, By::kScore, Direction::kForward);
 }
 Status CmdZRevRangeByScore(CommandContext& ctx) {
-  return RangeGeneric(ctx, RangeType::kScore, Direction::kReverse);
+  return RangeGeneric(ctx, By::kScore, Direction::kReverse);
 }
 Status CmdZRangeByLex(CommandContext& ctx) {
-  return RangeGeneric(ctx, RangeType::kLex, Direction::kForward);
+  return RangeGeneric(ctx, By::kLex, Direction::kForward);
 }
 Status CmdZRevRangeByLex(CommandContext& ctx) {
-  return RangeGeneric(ctx, RangeType::kLex, Direction::kReverse);
+  return RangeGeneric(ctx, By::kLex, Direction::kReverse);
 }
 
-Status CmdZCount(CommandContext& ctx) {
-  LSMDB_ASSIGN_OR_RETURN(ScoreRange range, ParseScoreRange(ctx.arg(2), ctx.arg(3)));
-  LSMDB_ASSIGN_OR_RETURN(int64_t n, ZCount(ctx.keyspace(), ctx.db(), ctx.arg(1), range));
+// ZCOUNT (by score) / ZLEXCOUNT (by lex) key min max.
+Status CountGeneric(CommandContext& ctx, By by) {
+  ZRangeQuery q;
+  q.by = by;
+  LSMDB_RETURN_IF_ERROR(ParseRangeArgs(ctx.arg(2), ctx.arg(3), &q));
+  LSMDB_ASSIGN_OR_RETURN(int64_t n, ZCountRange(ctx.keyspace(), ctx.db(), ctx.arg(1), q));
   ctx.reply().Integer(n);
   return Status::OK();
 }
 
-Status CmdZLexCount(CommandContext& ctx) {
-  LSMDB_ASSIGN_OR_RETURN(LexRange range, ParseLexRange(ctx.arg(2), ctx.arg(3)));
-  LSMDB_ASSIGN_OR_RETURN(int64_t n, ZLexCount(ctx.keyspace(), ctx.db(), ctx.arg(1), range));
-  ctx.reply().Integer(n);
-  return Status::OK();
-}
+Status CmdZCount(CommandContext& ctx) { return CountGeneric(ctx, By::kScore); }
+Status CmdZLexCount(CommandContext& ctx) { return CountGeneric(ctx, By::kLex); }
 
 // ZPOPMIN/ZPOPMAX key [count]: without count a flat [member, score]; with
 // count RESP2 flat pairs, RESP3 nested pairs. Absent key: empty array.
@@ -305,55 +309,72 @@ Status PopGeneric(CommandContext& ctx, bool max) {
 Status CmdZPopMin(CommandContext& ctx) { return PopGeneric(ctx, false); }
 Status CmdZPopMax(CommandContext& ctx) { return PopGeneric(ctx, true); }
 
-Status CmdZRemRangeByRank(CommandContext& ctx) {
-  LSMDB_ASSIGN_OR_RETURN(int64_t start, ParseInt64Arg(ctx.arg(2)));
-  LSMDB_ASSIGN_OR_RETURN(int64_t stop, ParseInt64Arg(ctx.arg(3)));
-  LSMDB_ASSIGN_OR_RETURN(int64_t n, ZRemRangeByRank(ctx.keyspace(), ctx.committer(), ctx.db(),
-                                                    ctx.arg(1), start, stop));
+// ZREMRANGEBYRANK / BYSCORE / BYLEX key min max.
+Status RemRangeGeneric(CommandContext& ctx, By by) {
+  ZRangeQuery q;
+  q.by = by;
+  LSMDB_RETURN_IF_ERROR(ParseRangeArgs(ctx.arg(2), ctx.arg(3), &q));
+  LSMDB_ASSIGN_OR_RETURN(int64_t n,
+                         ZRemRange(ctx.keyspace(), ctx.committer(), ctx.db(), ctx.arg(1), q));
   ctx.reply().Integer(n);
   return Status::OK();
 }
 
-Status CmdZRemRangeByScore(CommandContext& ctx) {
-  LSMDB_ASSIGN_OR_RETURN(ScoreRange range, ParseScoreRange(ctx.arg(2), ctx.arg(3)));
-  LSMDB_ASSIGN_OR_RETURN(int64_t n, ZRemRangeByScore(ctx.keyspace(), ctx.committer(), ctx.db(),
-                                                     ctx.arg(1), range));
-  ctx.reply().Integer(n);
-  return Status::OK();
-}
+Status CmdZRemRangeByRank(CommandContext& ctx) { return RemRangeGeneric(ctx, By::kRank); }
+Status CmdZRemRangeByScore(CommandContext& ctx) { return RemRangeGeneric(ctx, By::kScore); }
+Status CmdZRemRangeByLex(CommandContext& ctx) { return RemRangeGeneric(ctx, By::kLex); }
 
-Status CmdZRemRangeByLex(CommandContext& ctx) {
-  LSMDB_ASSIGN_OR_RETURN(LexRange range, ParseLexRange(ctx.arg(2), ctx.arg(3)));
-  LSMDB_ASSIGN_OR_RETURN(int64_t n, ZRemRangeByLex(ctx.keyspace(), ctx.committer(), ctx.db(),
-                                                   ctx.arg(1), range));
-  ctx.reply().Integer(n);
-  return Status::OK();
-}
+// The options after the keys of ZUNION, ZINTER, ZDIFF, ZINTERCARD and the
+// STORE forms (zunionInterDiffGenericCommand).
+struct CombineOptions {
+  std::vector<double> weights;
+  ZAggregate aggregate = ZAggregate::kSum;
+  bool withscores = false;
+  int64_t limit = 0;  // ZINTERCARD; 0 = none
+};
 
-// Parses ZUNIONSTORE/ZINTERSTORE's options after the keys.
-Status ParseStoreOptions(CommandContext& ctx, size_t j, size_t numkeys, std::vector<double>* w,
-                         ZAggregate* aggregate) {
+// Which command of the family a handler is.
+struct CombineCommand {
+  const char* name;  // for "at least 1 input key is needed for '<name>' command"
+  ZSetOp op;
+  bool store = false;      // dst at 1, numkeys at 2
+  bool card_only = false;  // ZINTERCARD
+};
+
+Status ParseCombineOptions(CommandContext& ctx, const CombineCommand& cmd, size_t j, size_t numkeys,
+                           CombineOptions* o) {
+  const bool scored = cmd.op != ZSetOp::kDiff && !cmd.card_only;  // WEIGHTS, AGGREGATE
   while (j < ctx.argc()) {
     const size_t remaining = ctx.argc() - j;
-    if (remaining >= numkeys + 1 && EqualsIgnoreCase(ctx.arg(j), "weights")) {
+    std::string_view a = ctx.arg(j);
+    if (scored && remaining >= numkeys + 1 && EqualsIgnoreCase(a, "weights")) {
       ++j;
-      w->clear();
+      o->weights.clear();
       for (size_t i = 0; i < numkeys; ++i, ++j) {
         LSMDB_ASSIGN_OR_RETURN(double v,
                                ParseDouble(ctx.arg(j), "ERR weight value is not a float"));
-        w->push_back(v);
+        o->weights.push_back(v);
       }
-    } else if (remaining >= 2 && EqualsIgnoreCase(ctx.arg(j), "aggregate")) {
-      std::string_view a = ctx.arg(j + 1);
-      if (EqualsIgnoreCase(a, "sum")) {
-        *aggregate = ZAggregate::kSum;
-      } else if (EqualsIgnoreCase(a, "min")) {
-        *aggregate = ZAggregate::kMin;
-      } else if (EqualsIgnoreCase(a, "max")) {
-        *aggregate = ZAggregate::kMax;
+    } else if (scored && remaining >= 2 && EqualsIgnoreCase(a, "aggregate")) {
+      std::string_view f = ctx.arg(j + 1);
+      if (EqualsIgnoreCase(f, "sum")) {
+        o->aggregate = ZAggregate::kSum;
+      } else if (EqualsIgnoreCase(f, "min")) {
+        o->aggregate = ZAggregate::kMin;
+      } else if (EqualsIgnoreCase(f, "max")) {
+        o->aggregate = ZAggregate::kMax;
       } else {
         return RedisError(kErrSyntax);
       }
+      j += 2;
+    } else if (!cmd.store && !cmd.card_only && EqualsIgnoreCase(a, "withscores")) {
+      o->withscores = true;
+      ++j;
+    } else if (cmd.card_only && remaining >= 2 && EqualsIgnoreCase(a, "limit")) {
+      // getPositiveLongFromObjectOrReply: one message for both faults.
+      Result<int64_t> v = ParseInt64Arg(ctx.arg(j + 1));
+      if (!v.ok() || *v < 0) return RedisError("ERR LIMIT can't be negative");
+      o->limit = *v;
       j += 2;
     } else {
       return RedisError(kErrSyntax);
@@ -362,23 +383,27 @@ Status ParseStoreOptions(CommandContext& ctx, size_t j, size_t numkeys, std::vec
   return Status::OK();
 }
 
-// ZUNIONSTORE/ZINTERSTORE dst numkeys key [key ...] [WEIGHTS w ...]
-// [AGGREGATE SUM|MIN|MAX]
-Status StoreGeneric(CommandContext& ctx, bool is_union, std::string_view name) {
-  LSMDB_ASSIGN_OR_RETURN(int64_t numkeys, ParseInt64Arg(ctx.arg(2)));
+// [dst] numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX]
+// [WITHSCORES] / [LIMIT limit].
+Status CombineGeneric(CommandContext& ctx, const CombineCommand& cmd) {
+  const size_t numkeys_idx = cmd.store ? 2 : 1;
+  LSMDB_ASSIGN_OR_RETURN(int64_t numkeys, ParseInt64Arg(ctx.arg(numkeys_idx)));
   if (numkeys < 1) {
-    return RedisError("ERR at least 1 input key is needed for '" + std::string(name) +
+    return RedisError("ERR at least 1 input key is needed for '" + std::string(cmd.name) +
                       "' command");
   }
-  if (numkeys > static_cast<int64_t>(ctx.argc() - 3)) return RedisError(kErrSyntax);
+  if (numkeys > static_cast<int64_t>(ctx.argc() - numkeys_idx - 1)) {
+    return RedisError(kErrSyntax);
+  }
   const auto n = static_cast<size_t>(numkeys);
-  Args keys = ArgsFrom(ctx, 3).subspan(0, n);
-  std::vector<double> weights;
-  ZAggregate aggregate = ZAggregate::kSum;
-  Status options = ParseStoreOptions(ctx, 3 + n, n, &weights, &aggregate);
+  ZCombineSpec spec;
+  spec.op = cmd.op;
+  spec.keys = ArgsFrom(ctx, numkeys_idx + 1).subspan(0, n);
+  CombineOptions o;
+  Status options = ParseCombineOptions(ctx, cmd, numkeys_idx + 1 + n, n, &o);
   if (!options.ok()) {
     // Redis type-checks the sources before it parses the options.
-    for (std::string_view key : keys) {
+    for (std::string_view key : spec.keys) {
       LSMDB_ASSIGN_OR_RETURN(RedisType t, ctx.keyspace().Type(ctx.db(), key));
       if (t != RedisType::kNone && t != RedisType::kZSet && t != RedisType::kSet) {
         return RedisError(kErrWrongType);
@@ -386,14 +411,45 @@ Status StoreGeneric(CommandContext& ctx, bool is_union, std::string_view name) {
     }
     return options;
   }
-  LSMDB_ASSIGN_OR_RETURN(int64_t card, ZStore(ctx.keyspace(), ctx.committer(), ctx.db(),
-                                              ctx.arg(1), keys, weights, aggregate, is_union));
-  ctx.reply().Integer(card);
+  spec.weights = o.weights;
+  spec.aggregate = o.aggregate;
+  Keyspace& ks = ctx.keyspace();
+  if (cmd.store) {
+    LSMDB_ASSIGN_OR_RETURN(int64_t card,
+                           ZCombineStore(ks, ctx.committer(), ctx.db(), ctx.arg(1), spec));
+    ctx.reply().Integer(card);
+  } else if (cmd.card_only) {
+    LSMDB_ASSIGN_OR_RETURN(int64_t card,
+                           ZInterCard(ks, ctx.db(), spec.keys, static_cast<uint64_t>(o.limit)));
+    ctx.reply().Integer(card);
+  } else {
+    LSMDB_ASSIGN_OR_RETURN(std::vector<ScoredMember> items, ZCombine(ks, ctx.db(), spec));
+    ReplyMembers(ctx, items, o.withscores);
+  }
   return Status::OK();
 }
 
-Status CmdZUnionStore(CommandContext& ctx) { return StoreGeneric(ctx, true, "zunionstore"); }
-Status CmdZInterStore(CommandContext& ctx) { return StoreGeneric(ctx, false, "zinterstore"); }
+Status CmdZUnionStore(CommandContext& ctx) {
+  return CombineGeneric(ctx, {"zunionstore", ZSetOp::kUnion, true, false});
+}
+Status CmdZInterStore(CommandContext& ctx) {
+  return CombineGeneric(ctx, {"zinterstore", ZSetOp::kInter, true, false});
+}
+Status CmdZDiffStore(CommandContext& ctx) {
+  return CombineGeneric(ctx, {"zdiffstore", ZSetOp::kDiff, true, false});
+}
+Status CmdZUnion(CommandContext& ctx) {
+  return CombineGeneric(ctx, {"zunion", ZSetOp::kUnion, false, false});
+}
+Status CmdZInter(CommandContext& ctx) {
+  return CombineGeneric(ctx, {"zinter", ZSetOp::kInter, false, false});
+}
+Status CmdZDiff(CommandContext& ctx) {
+  return CombineGeneric(ctx, {"zdiff", ZSetOp::kDiff, false, false});
+}
+Status CmdZInterCard(CommandContext& ctx) {
+  return CombineGeneric(ctx, {"zintercard", ZSetOp::kInter, false, true});
+}
 
 // Redis's d2string (the listpack form of a score, which ZSCAN returns).
 std::string ScoreToString(double v) {
@@ -410,27 +466,19 @@ std::string ScoreToString(double v) {
   return std::string(buf, len);
 }
 
-// ZSCAN key cursor [MATCH pattern] [COUNT count]
+// ZSCAN key cursor [MATCH pattern] [COUNT count]: as HSCAN/SSCAN
+// (CmdElementScan), the key is looked up before the options are parsed.
 Status CmdZScan(CommandContext& ctx) {
   LSMDB_ASSIGN_OR_RETURN(uint64_t cursor, ParseCursorArg(ctx.arg(2)));
-  int64_t count = 10;
-  std::string_view pattern;
-  for (size_t i = 3; i < ctx.argc();) {
-    const size_t left = ctx.argc() - i;
-    if (EqualsIgnoreCase(ctx.arg(i), "count") && left >= 2) {
-      LSMDB_ASSIGN_OR_RETURN(count, ParseInt64Arg(ctx.arg(i + 1)));
-      if (count < 1) return RedisError(kErrSyntax);
-      i += 2;
-    } else if (EqualsIgnoreCase(ctx.arg(i), "match") && left >= 2) {
-      pattern = ctx.arg(i + 1);
-      if (pattern == "*") pattern = {};
-      i += 2;
-    } else {
-      return RedisError(kErrSyntax);
-    }
+  LSMDB_ASSIGN_OR_RETURN(int64_t card, ZCard(ctx.keyspace(), ctx.db(), ctx.arg(1)));
+  ElementScanOptions o;
+  if (card > 0) {
+    LSMDB_ASSIGN_OR_RETURN(o, ParseElementScanOptions(ctx));
   }
-  LSMDB_ASSIGN_OR_RETURN(ZScanResult r, ZScan(ctx.keyspace(), ctx.db(), ctx.arg(1), cursor,
-                                              pattern, static_cast<size_t>(count)));
+  const std::string_view pattern = o.pattern == "*" ? std::string_view() : o.pattern;
+  const size_t count = o.count;
+  LSMDB_ASSIGN_OR_RETURN(ZScanResult r,
+                         ZScan(ctx.keyspace(), ctx.db(), ctx.arg(1), cursor, pattern, count));
   ctx.reply().ArrayHeader(2);
   ctx.reply().Bulk(std::to_string(r.cursor));
   ctx.reply().ArrayHeader(r.items.size() * 2);
@@ -453,12 +501,7 @@ Status CmdZRandMember(CommandContext& ctx) {
     }
     return Status::OK();
   }
-  LSMDB_ASSIGN_OR_RETURN(int64_t count, ParseInt64Arg(ctx.arg(2)));
-  if (count == INT64_MIN) {
-    return RedisError(
-        "ERR value is out of range, value must between -9223372036854775807 and "
-        "9223372036854775807");
-  }
+  LSMDB_ASSIGN_OR_RETURN(int64_t count, ParseRandomCountArg(ctx.arg(2)));
   const bool withscores = ctx.argc() == 4;
   if (ctx.argc() > 4 || (withscores && !EqualsIgnoreCase(ctx.arg(3), "withscores"))) {
     return RedisError(kErrSyntax);
@@ -478,8 +521,9 @@ constexpr uint32_t kOom = kCmdDenyOom;
 constexpr uint32_t kFast = kCmdFast;
 
 // Arity, flags and key positions from Redis 7.0's src/commands/*.json. The
-// sources of ZUNIONSTORE/ZINTERSTORE are movable keys (numkeys); the legacy
-// {first, last, step} names only the destination, as Redis's does.
+// sources of ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE are movable keys (numkeys);
+// the legacy {first, last, step} names only the destination, as Redis's does,
+// and ZUNION/ZINTER/ZDIFF/ZINTERCARD have none ({0, 0, 0}).
 constexpr CommandSpec kZSetCommands[] = {
     {"zadd", -4, kW | kOom | kFast, {1, 1, 1}, CmdZAdd, "@write @sortedset @fast"},
     {"zincrby", 4, kW | kOom | kFast, {1, 1, 1}, CmdZIncrBy, "@write @sortedset @fast"},
@@ -504,6 +548,12 @@ constexpr CommandSpec kZSetCommands[] = {
     {"zremrangebylex", 4, kW, {1, 1, 1}, CmdZRemRangeByLex, "@write @sortedset @slow"},
     {"zunionstore", -4, kW | kOom, {1, 1, 1}, CmdZUnionStore, "@write @sortedset @slow"},
     {"zinterstore", -4, kW | kOom, {1, 1, 1}, CmdZInterStore, "@write @sortedset @slow"},
+    {"zdiffstore", -4, kW | kOom, {1, 1, 1}, CmdZDiffStore, "@write @sortedset @slow"},
+    {"zunion", -3, kR, {0, 0, 0}, CmdZUnion, "@read @sortedset @slow"},
+    {"zinter", -3, kR, {0, 0, 0}, CmdZInter, "@read @sortedset @slow"},
+    {"zdiff", -3, kR, {0, 0, 0}, CmdZDiff, "@read @sortedset @slow"},
+    {"zintercard", -3, kR, {0, 0, 0}, CmdZInterCard, "@read @sortedset @slow"},
+    {"zrangestore", -5, kW | kOom, {1, 2, 1}, CmdZRangeStore, "@write @sortedset @slow"},
     {"zscan", -3, kR, {1, 1, 1}, CmdZScan, "@read @sortedset @slow"},
     {"zrandmember", -2, kR, {1, 1, 1}, CmdZRandMember, "@read @sortedset @slow"},
 };

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "src/server/log.h"
 #include "src/types/glob.h"
 
 namespace lsmdb::server {
@@ -65,6 +66,8 @@ const OptionDef kOptions[] = {
     {"tls.ca-cert-file", "tls-ca-cert-file", Kind::kString, false, nullptr,
      &Config::tls_ca_cert_file},
 
+    {"acl.aclfile", "aclfile", Kind::kString, false, nullptr, &Config::aclfile},
+
     {"storage.dir", "dir", Kind::kString, false, nullptr, &Config::dir},
     {"storage.appendfsync", "appendfsync", Kind::kEnum, false, nullptr, &Config::appendfsync,
      nullptr, 0, 0, "always|everysec|no"},
@@ -78,6 +81,8 @@ const OptionDef kOptions[] = {
      &Config::bloom_bits_per_key, nullptr, nullptr, 0, 64},
     {"storage.max-open-files", "max-open-files", Kind::kInt, false, &Config::max_open_files,
      nullptr, nullptr, 16, 1000000},
+    {"storage.repair-wal", "repair-wal", Kind::kBool, false, nullptr, nullptr,
+     &Config::repair_wal},
 
     {"compaction.level0-trigger", "level0-trigger", Kind::kInt, false, &Config::level0_trigger,
      nullptr, nullptr, 1, 1000},
@@ -99,6 +104,8 @@ const OptionDef kOptions[] = {
      &Config::min_replicas_to_write, nullptr, nullptr, 0, INT32_MAX},
     {"replication.min-replicas-max-lag", "min-replicas-max-lag", Kind::kInt, true,
      &Config::min_replicas_max_lag, nullptr, nullptr, 0, INT32_MAX},
+    {"replication.masterauth", "masterauth", Kind::kString, true, nullptr, &Config::masterauth},
+    {"replication.masteruser", "masteruser", Kind::kString, true, nullptr, &Config::masteruser},
 
     {"cluster.enabled", "cluster-enabled", Kind::kBool, false, nullptr, nullptr,
      &Config::cluster_enabled},
@@ -445,6 +452,15 @@ SyncMode ToSyncMode(std::string_view appendfsync) {
 Options ToEngineOptions(const Config& c) {
   Options o;
   o.create_if_missing = true;
+  o.repair_wal = c.repair_wal;
+  // Engine messages into the server log: 0 = problems (damaged WAL, disk
+  // full, background errors), 1 = recovery progress, 2 = flush/compaction.
+  o.info_log = [](int level, std::string_view message) {
+    LogLevel l = LogLevel::kVerbose;
+    if (level <= 0) l = LogLevel::kWarning;
+    if (level == 1) l = LogLevel::kNotice;
+    if (l >= GetLogLevel()) LogLine(l, message);
+  };
   o.sync_mode = ToSyncMode(c.appendfsync);
   // Connections call DB::FlushWal() once per pipeline, before sending replies.
   o.manual_wal_flush = true;

@@ -27,7 +27,7 @@ struct Config {
   // [server]
   std::string bind = "127.0.0.1";
   int64_t port = 6379;
-  int64_t io_threads = 0;  // 0 = one per core
+  int64_t io_threads = 0;  // 0 = one per two cores, at least one
   std::string requirepass;
   // Refuse non-loopback clients while the default user has no password.
   bool protected_mode = true;
@@ -53,6 +53,10 @@ struct Config {
   std::string tls_key_file;
   std::string tls_ca_cert_file;
 
+  // [acl] ACL SAVE writes the users to this file, ACL LOAD and startup read
+  // it (acl_file.h; Redis's aclfile format). Empty = none.
+  std::string aclfile;
+
   // [storage]
   std::string dir = "./data";
   std::string appendfsync = "everysec";  // always | everysec | no
@@ -61,6 +65,10 @@ struct Config {
   std::string compression = "lz4";  // lz4 | none
   int64_t bloom_bits_per_key = 10;
   int64_t max_open_files = 1000;
+  // Open even when a WAL has a damaged record in the middle: the damaged bytes
+  // are skipped (logged) and the records after them kept. Off: the server
+  // refuses to start and names the file and offset.
+  bool repair_wal = false;
 
   // [compaction]
   int64_t level0_trigger = 4;
@@ -77,6 +85,10 @@ struct Config {
   // min_replicas_max_lag seconds; 0 = never refuse.
   int64_t min_replicas_to_write = 0;
   int64_t min_replicas_max_lag = 10;
+  // Credentials a replica AUTHs with before PSYNC (empty masterauth: no AUTH;
+  // masteruser empty: AUTH <masterauth>, the default user).
+  std::string masterauth;
+  std::string masteruser;
 
   // [cluster]
   bool cluster_enabled = false;

@@ -274,6 +274,35 @@ Status Acl::SetUser(std::string_view name, const std::vector<std::string_view>& 
   return Status::OK();
 }
 
+AclRules Acl::NewRules() const {
+  AclRules r;
+  r.bits.assign((table_.size() + 63) / 64 + 1, 0);
+  return r;
+}
+
+void Acl::ReplaceUsers(const std::vector<std::pair<std::string, AclRules>>& users,
+                       std::vector<std::shared_ptr<AclUser>>* removed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, std::shared_ptr<AclUser>, std::less<>> next;
+  for (const auto& [name, rules] : users) {
+    auto it = users_.find(name);
+    std::shared_ptr<AclUser> user =
+        it != users_.end() ? it->second : std::make_shared<AclUser>(name, table_.size());
+    user->Publish(rules);
+    next[name] = std::move(user);
+  }
+  for (auto& [name, user] : users_) {
+    if (next.count(name) != 0) continue;
+    AclRules dead = user->rules_;
+    dead.enabled = false;
+    std::fill(dead.bits.begin(), dead.bits.end(), 0);
+    user->Publish(dead);
+    removed->push_back(user);
+  }
+  users_ = std::move(next);
+  RefreshDefaultFlags();
+}
+
 Status Acl::DelUsers(const std::vector<std::string_view>& names,
                      std::vector<std::shared_ptr<AclUser>>* removed) {
   for (std::string_view n : names) {
@@ -412,7 +441,7 @@ bool Acl::CategoryCommands(std::string_view category, std::vector<std::string>* 
 }
 
 bool Acl::KeysAllowed(const AclUser& user, const CommandSpec& spec,
-                      const std::vector<std::string_view>& args) const {
+                      const std::vector<std::string_view>& args, size_t* denied) const {
   if (user.all_keys() || spec.keys.first <= 0) return true;
   std::lock_guard<std::mutex> lock(mu_);
   const AclRules& r = user.rules_;
@@ -429,7 +458,10 @@ bool Acl::KeysAllowed(const AclUser& user, const CommandSpec& spec,
         break;
       }
     }
-    if (!ok) return false;
+    if (!ok) {
+      if (denied != nullptr) *denied = static_cast<size_t>(i);
+      return false;
+    }
   }
   return true;
 }

@@ -22,6 +22,9 @@
 // patterns, rules text) is guarded by Acl's mutex. Users are shared_ptrs: a
 // client keeps its user alive after DELUSER (the server closes such clients).
 //
+// Persistence: ACL SAVE / ACL LOAD and the aclfile read at startup are in
+// acl_file.h; ACL LOG's event log is acl_log.h (an Acl member).
+//
 // The "default" user always exists; requirepass is its password (empty =
 // nopass). Clients start as "default"; while the default user is on and
 // nopass no AUTH is needed (Redis's authRequired()).
@@ -37,6 +40,7 @@
 #include <vector>
 
 #include "lsmdb/status.h"
+#include "src/server/acl_log.h"
 #include "src/server/command.h"
 
 namespace lsmdb::server {
@@ -130,8 +134,20 @@ class Acl {
 
   // May `user` touch the keys of `spec` in `args`? True for all-keys users and
   // key-less commands; otherwise every key must match one of its patterns.
+  // When false and `denied` is set, *denied is the index of the first refused key.
   bool KeysAllowed(const AclUser& user, const CommandSpec& spec,
-                   const std::vector<std::string_view>& args) const;
+                   const std::vector<std::string_view>& args, size_t* denied = nullptr) const;
+
+  // ACL LOG (acl_log.h).
+  AclLog& log() { return log_; }
+
+  // The rules of a brand-new user: off, no passwords, keys or channels, -@all.
+  AclRules NewRules() const;
+  // Replaces every user at once by `users` (name, rules); a "default" entry
+  // is required. Existing users keep their objects (and clients); users
+  // not in `users` are removed as DelUsers does and returned in *removed.
+  void ReplaceUsers(const std::vector<std::pair<std::string, AclRules>>& users,
+                    std::vector<std::shared_ptr<AclUser>>* removed);
 
   // Applies one rule to `rules`. On error returns Redis's reason text
   // ("Syntax error", "Unknown command or category name in ACL", ...).
@@ -152,6 +168,7 @@ class Acl {
   std::shared_ptr<AclUser> default_user_;
   std::atomic<bool> default_open_{true};
   std::atomic<bool> default_nopass_{true};
+  AclLog log_;
 };
 
 // Lowercase hex SHA-256 of `data` (FIPS 180-4).

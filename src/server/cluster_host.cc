@@ -2,22 +2,57 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <chrono>
 #include <span>
+#include <thread>
 
 #include "cluster/slot.h"
 #include "cluster/state.h"
 #include "src/server/client.h"
+#include "replication/replication.h"
 #include "src/server/command.h"
+#include "src/server/log.h"
 #include "src/server/server.h"
 #include "src/types/keyspace.h"
 
 namespace lsmdb::server {
 
+int64_t ServerClusterHost::ReplicationOffset() {
+  repl::ReplicationManager* rm = server_.replication();
+  if (rm != nullptr && rm->is_replica()) return rm->Link().applied_offset;
+  // The engine may be swapped by a full sync: read it under the exec gate.
+  server_.exec_gate().LockShared();
+  int64_t offset = static_cast<int64_t>(server_.db().LatestSequence());
+  server_.exec_gate().Unlock();
+  return offset;
+}
+
+int64_t ServerClusterHost::ReplicationDataAgeMs() {
+  repl::ReplicationManager* rm = server_.replication();
+  if (rm == nullptr || !rm->is_replica()) return 0;
+  repl::LinkView link = rm->Link();
+  if (link.up) return std::max<int64_t>(link.last_io_seconds_ago, 0) * 1000;
+  return std::max<int64_t>(link.down_since_seconds, 0) * 1000;
+}
+
+void ServerClusterHost::SetMaster(const std::string& ip, int port) {
+  if (server_.replication() != nullptr) (void)server_.replication()->SetPrimary(ip, port);
+}
+
+void ServerClusterHost::BecomeMaster() {
+  if (server_.replication() == nullptr) return;
+  Status s = server_.replication()->Promote();
+  if (!s.ok()) LogLine(LogLevel::kWarning, "cluster failover: promotion failed: " + s.ToString());
+}
+
+void ServerClusterHost::Log(std::string_view line) { LogLine(LogLevel::kWarning, line); }
+
 std::optional<std::string> ClusterRedirect(Server& server, Client& client, const CommandSpec& spec,
                                            const std::vector<std::string_view>& args) {
   cluster::ClusterState* st = server.cluster();
   if (st == nullptr) return std::nullopt;
-  const bool asking = client.cluster_asking;
+  const bool asking = client.cluster_asking || (spec.flags & kCmdAsking) != 0;
   client.cluster_asking = false;
   if (spec.keys.first <= 0) return std::nullopt;
   const int argc = static_cast<int>(args.size());
@@ -33,6 +68,11 @@ std::optional<std::string> ClusterRedirect(Server& server, Client& client, const
     keys.push_back(args[i]);
   }
   if (slot < 0) return std::nullopt;
+  if ((spec.flags & kCmdWrite) != 0) {
+    for (int i = 0; i < 2000 && st->WritesPaused(); i++) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
   cluster::Route route = st->Lookup(slot);
   if (route.kind == cluster::Route::kUnassigned) {
     if (route.importing && asking) return std::nullopt;

@@ -46,6 +46,7 @@ enum CommandFlag : uint32_t {
   kCmdNoMulti = 1u << 10,   // not queued by MULTI (executed at once)
   kCmdNoAuth = 1u << 11,    // allowed before AUTH (AUTH, HELLO, QUIT, ...)
   kCmdExclusive = 1u << 12, // runs with no other command running (EXEC; transaction.h)
+  kCmdAsking = 1u << 13,    // cluster gate: as if ASKING was sent (RESTORE-ASKING)
 };
 
 // Key positions in argv: first, last (-1 = last argument, -2 = second to last), step.

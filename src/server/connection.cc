@@ -180,19 +180,12 @@ void Connection::Pump() {
   if (!parked_ && !closing_ && client_.blocked == nullptr) ProcessInput();
   if (closed_) return;
   if (parked_) return;  // output is held until the parked command is durable
-  if (wal_dirty_) {
+  if (wal_dirty_ || wal_waiting_) {
     // No reply to a write leaves before its WAL record is in the OS, so a
-    // crash of this process loses nothing acknowledged.
-    wal_dirty_ = false;
-    // Under the gate: a replica's full sync swaps the engine (Server::ReplaceEngine).
-    server_.exec_gate().LockShared();
-    Status s = server_.db().FlushWal();
-    server_.exec_gate().Unlock();
-    if (!s.ok()) {
-      LSMDB_LOG_WARNING("WAL write failed, closing client {}: {}", client_.addr(), s.ToString());
-      Close();
-      return;
-    }
+    // crash of this process loses nothing acknowledged. The output waits for
+    // the thread's batched flush, which calls Pump again.
+    QueueWalFlush();
+    return;
   }
   Flush();
   if (closed_) return;
@@ -229,6 +222,7 @@ void Connection::Pump() {
 }
 
 void Connection::ProcessInput() {
+  CommandClockScope clock;  // one clock read per command (dispatcher.h)
   while (in_begin_ < in_end_) {
     size_t consumed = 0;
     resp::RequestParser::Outcome outcome =
@@ -363,8 +357,50 @@ void Connection::DeliverPush(const std::shared_ptr<const std::string>& bytes) {
   if (!parked_) Flush();
 }
 
+// WAL flush batching. A connection whose commands wrote does not call
+// DB::FlushWal itself: it joins its I/O thread's list (thread-local: each
+// I/O thread runs only its own io_context) and holds its output. The first
+// connection to join posts one flush task to the io_context; asio runs it
+// after the completions already taken from epoll, so every connection served
+// in this event-loop pass shares one WAL write. The task flushes the WAL
+// (under the ExecGate: a replica's full sync swaps the engine, see
+// Server::ReplaceEngine), then lets each listed connection send its replies
+// (or closes it if the WAL write failed).
+namespace {
+thread_local std::vector<std::shared_ptr<Connection>> tl_wal_waiters;
+}  // namespace
+
+void Connection::QueueWalFlush() {
+  wal_dirty_ = false;
+  if (wal_waiting_) return;
+  wal_waiting_ = true;
+  const bool first = tl_wal_waiters.empty();
+  tl_wal_waiters.push_back(shared_from_this());
+  if (!first) return;
+  Server* server = &server_;
+  asio::post(io_, [server] {
+    std::vector<std::shared_ptr<Connection>> waiters;
+    waiters.swap(tl_wal_waiters);
+    server->exec_gate().LockShared();
+    Status s = server->db().FlushWal();
+    server->exec_gate().Unlock();
+    for (const std::shared_ptr<Connection>& c : waiters) c->WalFlushed(s);
+  });
+}
+
+void Connection::WalFlushed(const Status& s) {
+  wal_waiting_ = false;
+  if (closed_) return;
+  if (!s.ok()) {
+    LSMDB_LOG_WARNING("WAL write failed, closing client {}: {}", client_.addr(), s.ToString());
+    Close();
+    return;
+  }
+  Pump();
+}
+
 void Connection::Flush() {
-  if (writing_ || out_.empty() || closed_) return;
+  if (writing_ || out_.empty() || closed_ || wal_waiting_) return;
   asio::error_code ec;
   size_t n = socket_.write_some(asio::buffer(out_), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) {

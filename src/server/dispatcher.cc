@@ -11,6 +11,7 @@
 #include "src/server/command_context.h"
 #include "src/server/error_reply.h"
 #include "src/server/redis_error.h"
+#include "src/types/clock.h"
 
 namespace lsmdb::server {
 namespace {
@@ -21,11 +22,32 @@ inline int64_t MonotonicUs() {
       .count();
 }
 
+// The thread's command clock (see CommandClockScope); active = 0 outside one.
+struct ThreadCommandClock {
+  int active = 0;
+  int64_t last_us = 0;       // end of the last command (or scope start), monotonic
+  int64_t wall_offset_us = 0;  // wall - monotonic, at scope start
+};
+thread_local ThreadCommandClock tl_clock;
+
 inline bool ArityOk(int arity, size_t argc) {
   return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
 }
 
 }  // namespace
+
+CommandClockScope::CommandClockScope() {
+  if (tl_clock.active++ != 0) return;
+  tl_clock.last_us = MonotonicUs();
+  tl_clock.wall_offset_us = RealClockMicros() - tl_clock.last_us;
+}
+
+CommandClockScope::~CommandClockScope() { tl_clock.active--; }
+
+int64_t CommandClockWallMs() {
+  if (tl_clock.active == 0) return RealClockMs();
+  return (tl_clock.last_us + tl_clock.wall_offset_us) / 1000;
+}
 
 std::string UnknownCommandError(const std::vector<std::string_view>& args) {
   // processCommand(): args are quoted one by one until 128 bytes are used.
@@ -134,7 +156,7 @@ void Execute(Server& server, Client& client, const CommandTable::Entry& entry,
   const bool skip_this = client.skip_next_reply;
   client.skip_next_reply = false;
 
-  const int64_t start = MonotonicUs();
+  const int64_t start = tl_clock.active != 0 ? tl_clock.last_us : MonotonicUs();
   client.Touch(start / 1000, spec.name);
   TrackingCommitter tracking(committer, server.db());
   const int db = client.db();
@@ -148,7 +170,9 @@ void Execute(Server& server, Client& client, const CommandTable::Entry& entry,
     CommandStats::Bump(stats.error_replies);
   }
   if (tracking.wrote()) NotifyWrite(server, spec, args, db);
-  const int64_t duration = MonotonicUs() - start;
+  const int64_t end = MonotonicUs();
+  if (tl_clock.active != 0) tl_clock.last_us = end;
+  const int64_t duration = end - start;
   CommandStats::Bump(counters.calls);
   CommandStats::Bump(counters.usec, static_cast<uint64_t>(duration));
 
@@ -185,12 +209,15 @@ void Dispatch(Server& server, Client& client, const std::vector<std::string_view
   if (const AclUser* user = client.user.get();
       user != nullptr && (spec.flags & kCmdNoAuth) == 0) {
     if (!user->CanRun(entry->index)) {
+      LogAclEvent(server.acl().log(), client, "command", spec.name);
       Reject(client, reply,
              fmt::format("NOPERM this user has no permissions to run the '{}' command", spec.name),
              stats, &counters.rejected);
       return;
     }
-    if (!user->all_keys() && !server.acl().KeysAllowed(*user, spec, args)) {
+    if (size_t denied = 0;
+        !user->all_keys() && !server.acl().KeysAllowed(*user, spec, args, &denied)) {
+      LogAclEvent(server.acl().log(), client, "key", args[denied]);
       Reject(client, reply,
              "NOPERM this user has no permissions to access one of the keys used as arguments",
              stats, &counters.rejected);

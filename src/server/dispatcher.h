@@ -44,6 +44,25 @@ void Execute(Server& server, Client& client, const CommandTable::Entry& entry,
              const std::vector<std::string_view>& args, resp::ReplyBuilder& reply,
              Committer& committer, ThreadStats& stats);
 
+// Command clock. Outside a CommandClockScope every command reads the
+// monotonic clock twice (start, end) and the keyspace reads the wall clock.
+// Inside one (a connection running the commands of one read; per thread, a
+// nested scope shares the outer one), the clock is read once per command: a command starts when the
+// previous one ended, and the wall time is derived from the monotonic time
+// and the wall/monotonic offset taken when the scope opened. Parsing between
+// two commands is counted in the second one's time (sub-microsecond).
+class CommandClockScope {
+ public:
+  CommandClockScope();
+  ~CommandClockScope();
+  CommandClockScope(const CommandClockScope&) = delete;
+  CommandClockScope& operator=(const CommandClockScope&) = delete;
+};
+
+// Unix ms for expiry decisions: the scope's clock inside a CommandClockScope,
+// else the system clock. Thread-safe; the server's Keyspace clock.
+int64_t CommandClockWallMs();
+
 // Redis 7.0's text for an unknown command, without the leading '-'.
 std::string UnknownCommandError(const std::vector<std::string_view>& args);
 

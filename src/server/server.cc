@@ -12,14 +12,17 @@
 
 #include "cluster/bus.h"
 #include "cluster/state.h"
+#include "src/server/cluster_host.h"
 #include "replication/replication.h"
 #include "src/commands/all_commands.h"
 #include "src/server/acl.h"
 #include "src/server/connection.h"
+#include "src/server/dispatcher.h"
 #include "src/server/log.h"
 #include "src/server/replication_host.h"
 #include "src/server/tls.h"
 #include "src/types/compaction_filter.h"
+#include "src/types/key_layout.h"
 #include "src/types/keyspace.h"
 
 namespace lsmdb::server {
@@ -83,8 +86,13 @@ Server::~Server() {
 
 Status Server::Open() {
   Config cfg = config();
-  size_t n = cfg.io_threads > 0 ? static_cast<size_t>(cfg.io_threads)
-                                : std::max(1u, std::thread::hardware_concurrency());
+  // Default (io-threads 0): one I/O thread per two cores, at least one. An
+  // I/O thread keeps a core busy under load, and the engine's WAL sync and
+  // compaction threads and, on one host, the clients need the rest: on two
+  // cores two I/O threads measured slower than one (docs/bench.md).
+  size_t n = cfg.io_threads > 0
+                 ? static_cast<size_t>(cfg.io_threads)
+                 : std::max<size_t>(1, std::thread::hardware_concurrency() / 2);
   for (size_t i = 0; i < n; i++) io_threads_.push_back(std::make_unique<IoThread>());
 
   LSMDB_RETURN_IF_ERROR(MakeDirs(cfg.dir));
@@ -100,9 +108,11 @@ Status Server::Open() {
   Result<std::unique_ptr<DB>> db = DB::Open(EngineOptions(), cfg.dir + "/db");
   if (!db.ok()) return db.status();
   db_ = std::move(db).value();
+  // The key layout before SetDB: the filter's element rule builds metadata keys.
+  LSMDB_RETURN_IF_ERROR(OpenKeyLayout(db_.get(), cfg.cluster_enabled));  // key_layout.h
   // Collections exist now: let compaction drop orphaned element records.
   filter_->SetDB(db_.get());
-  keyspace_ = std::make_unique<Keyspace>(db_.get(), RealClockMs, filter_.get());
+  keyspace_ = std::make_unique<Keyspace>(db_.get(), CommandClockWallMs, filter_.get());
   LSMDB_RETURN_IF_ERROR(keyspace_->status());
   repl_host_ = std::make_unique<ServerReplicationHost>(*this);
   replication_ = std::make_unique<repl::ReplicationManager>(repl_host_.get());
@@ -184,7 +194,8 @@ Status Server::Listen() {
   }
   std::string replicaof = cfg.replicaof;
   if (cluster_ != nullptr) {
-    cluster_bus_ = std::make_unique<cluster::Bus>(*cluster_, host, bound_port_ + 10000);
+    cluster_bus_ = std::make_unique<cluster::Bus>(*cluster_, host, bound_port_ + 10000,
+                                                  std::make_unique<ServerClusterHost>(*this));
     LSMDB_RETURN_IF_ERROR(cluster_bus_->Start());
     // A replica (CLUSTER REPLICATE, kept in the nodes file) follows its master again.
     std::string master_id;
@@ -469,8 +480,9 @@ Status Server::ReplaceEngine(const std::string& dir) {
     return db.status();
   }
   db_ = std::move(db).value();
+  if (result.ok()) result = OpenKeyLayout(db_.get(), cfg.cluster_enabled);  // master's layout
   filter_->SetDB(db_.get());
-  keyspace_ = std::make_unique<Keyspace>(db_.get(), RealClockMs, filter_.get());
+  keyspace_ = std::make_unique<Keyspace>(db_.get(), CommandClockWallMs, filter_.get());
   if (result.ok()) result = keyspace_->status();
   exec_gate_.Unlock();
   std::filesystem::remove_all(old, ec);

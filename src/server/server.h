@@ -7,7 +7,7 @@
 //   - main thread: parses the config, opens the server, then runs the
 //     control io_context: signals (SIGINT/SIGTERM), the 100 ms cron (idle
 //     timeout sweep, ops/sec sample), and finally the shutdown sequence.
-//   - N I/O threads (server.io-threads, default one per core): each runs its
+//   - N I/O threads (server.io-threads, default one per two cores): each runs its
 //     own asio io_context. A connection is bound to one of them for life; its
 //     reads, command execution and writes all happen there, so a connection
 //     needs no locks. The acceptor runs on I/O thread 0.

@@ -1,6 +1,9 @@
 #include "src/types/encoding.h"
 
+#include <atomic>
 #include <cstring>
+
+#include "cluster/slot.h"
 
 // Layouts are drawn at the top of encoding.h. Integers in keys are big-endian
 // (so they sort numerically); integers in values are little-endian.
@@ -80,7 +83,20 @@ std::string CollectionKeyPrefix(char tag, int db, std::string_view user_key, uin
 
 constexpr size_t kMetaHeader = 1 + 8;  // type + expire_at_ms
 
+std::atomic<bool> g_slot_layout{false};
+
+void PutSlot(std::string* dst, int slot) {
+  dst->push_back(static_cast<char>((slot >> 8) & 0xff));
+  dst->push_back(static_cast<char>(slot & 0xff));
+}
+
 }  // namespace
+
+void SetSlotKeyLayout(bool slots) { g_slot_layout.store(slots, std::memory_order_relaxed); }
+
+bool SlotKeyLayout() { return g_slot_layout.load(std::memory_order_relaxed); }
+
+size_t MetaSlotBytes() { return SlotKeyLayout() ? 2 : 0; }
 
 std::string_view TypeName(RedisType type) {
   switch (type) {
@@ -104,7 +120,6 @@ void AppendMetaPrefix(std::string* dst, int db, uint32_t epoch) {
   dst->push_back(kMetaTag);
   dst->push_back(static_cast<char>(db));
   PutFixed32BE(dst, epoch);
-  // The cluster issue inserts the 2-byte hash slot here.
 }
 
 std::string MetaPrefix(int db, uint32_t epoch) {
@@ -113,19 +128,31 @@ std::string MetaPrefix(int db, uint32_t epoch) {
   return k;
 }
 
+std::string MetaSlotPrefix(int db, uint32_t epoch, int slot) {
+  std::string k;
+  AppendMetaPrefix(&k, db, epoch);
+  PutSlot(&k, slot);
+  return k;
+}
+
 std::string MetaKey(int db, uint32_t epoch, std::string_view user_key) {
   std::string k;
-  k.reserve(6 + user_key.size());
+  k.reserve(8 + user_key.size());
   AppendMetaPrefix(&k, db, epoch);
+  if (SlotKeyLayout()) PutSlot(&k, cluster::KeySlot(user_key));
   k.append(user_key);
   return k;
 }
 
 bool ParseMetaKey(std::string_view engine_key, ParsedMetaKey* out) {
-  if (engine_key.size() < 6 || engine_key[0] != kMetaTag) return false;
+  const size_t head = 6 + MetaSlotBytes();
+  if (engine_key.size() < head || engine_key[0] != kMetaTag) return false;
   out->db = static_cast<unsigned char>(engine_key[1]);
   out->epoch = GetFixed32BE(engine_key.data() + 2);
-  out->user_key = engine_key.substr(6);
+  out->slot = head == 6 ? -1
+                        : (static_cast<unsigned char>(engine_key[6]) << 8) |
+                              static_cast<unsigned char>(engine_key[7]);
+  out->user_key = engine_key.substr(head);
   return true;
 }
 

@@ -5,7 +5,17 @@
 //
 // Every Redis key has exactly one METADATA record:
 //
-//   key   := 'M' | db: 1 byte | epoch: fixed32 big-endian | user key
+//   key   := 'M' | db: 1 byte | epoch: fixed32 big-endian | [slot: fixed16 BE] | user key
+//
+//   slot: only in the CLUSTER layout (a server started with cluster-enabled):
+//   the key's hash slot (cluster/slot.h KeySlot), so that the keys of one
+//   slot are contiguous (COUNTKEYSINSLOT, GETKEYSINSLOT and migration are
+//   range scans). The PLAIN layout (no slot) keeps a db's keys in user-key
+//   order (KEYS/SCAN prefix seeks, SEARCHRANGE). The layout is process-wide,
+//   chosen once by OpenKeyLayout (key_layout.h) before any Keyspace exists
+//   and persisted in the data dir as the record
+//
+//   key   := 'L'                    value := "plain" | "slots"
 //   value := type: 1 byte | expire_at_ms: fixed64 LE (0 = no TTL) | body
 //   body  := (string)      the value bytes, verbatim
 //          | (collection)  version: fixed64 LE | count: varint64 | type fields
@@ -34,8 +44,8 @@
 //
 // Invariants: DEL, EXPIRE and overwrite of any key touch only its metadata
 // record (O(1)); a new collection always gets a fresh, never reused version;
-// all metadata key building goes through AppendMetaPrefix() so that the
-// cluster issue can add a 2-byte hash slot after the epoch in one place.
+// all metadata key building goes through MetaKey()/AppendMetaPrefix() and
+// all parsing through ParseMetaKey(), the only code that knows the layout.
 
 #include <cstdint>
 #include <optional>
@@ -52,6 +62,7 @@ inline constexpr char kMetaTag = 'M';
 inline constexpr char kElementTag = 'S';
 inline constexpr char kScoreTag = 'Z';
 inline constexpr char kEpochTag = 'E';
+inline constexpr char kLayoutTag = 'L';
 
 enum class RedisType : uint8_t {
   kNone = 0,  // never stored: "no such key"
@@ -84,16 +95,26 @@ struct Metadata {
 
 // ---- keys ----
 
+// The key layout (see the top of this file). SetSlotKeyLayout is called once,
+// before any Keyspace exists (OpenKeyLayout); the default is plain.
+void SetSlotKeyLayout(bool slots);
+bool SlotKeyLayout();
+// Bytes between MetaPrefix and the user key: 2 in the cluster layout, else 0.
+size_t MetaSlotBytes();
+
 // 'M' | db | epoch: the prefix shared by every live key of `db`.
 void AppendMetaPrefix(std::string* dst, int db, uint32_t epoch);
 std::string MetaPrefix(int db, uint32_t epoch);
-// MetaPrefix(db, epoch) + user_key.
+// 'M' | db | epoch | slot: the prefix of the keys of one slot (cluster layout).
+std::string MetaSlotPrefix(int db, uint32_t epoch, int slot);
+// MetaPrefix(db, epoch) [+ KeySlot(user_key)] + user_key.
 std::string MetaKey(int db, uint32_t epoch, std::string_view user_key);
 
 // A metadata key taken apart. False if `engine_key` is not a well-formed one.
 struct ParsedMetaKey {
   int db = 0;
   uint32_t epoch = 0;
+  int slot = -1;              // -1 in the plain layout
   std::string_view user_key;  // points into the parsed key
 };
 bool ParseMetaKey(std::string_view engine_key, ParsedMetaKey* out);

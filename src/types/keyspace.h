@@ -191,6 +191,11 @@ class Keyspace {
   Result<std::optional<Metadata>> LookupMeta(int db, std::string_view key);
   // The metadata key of `key` in the current epoch of `db`.
   std::string MetaKeyFor(int db, std::string_view key) const;
+  // MetaPrefix / MetaSlotPrefix (encoding.h) in the current epoch of `db`.
+  std::string MetaPrefixFor(int db) const { return MetaPrefix(db, Epoch(db)); }
+  std::string MetaSlotPrefixFor(int db, int slot) const {
+    return MetaSlotPrefix(db, Epoch(db), slot);
+  }
   // A collection version never handed out before (microsecond clock, strictly
   // increasing within the process).
   uint64_t NewVersion();

@@ -4,11 +4,15 @@
 // All live keys of db d are the metadata records under MetaPrefix(d, epoch),
 // in byte order of the user key. A pattern's literal prefix narrows the range
 // to MetaPrefix + literal, so KEYS/SCAN with "user:*" never read other keys.
+// In the cluster layout (encoding.h) a 2-byte slot precedes the user key:
+// the literal narrows the range only when it fixes the slot (PatternRange).
 
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 
+#include "cluster/slot.h"
 #include "src/server/redis_error.h"
 #include "src/types/compaction_filter.h"
 #include "src/types/glob.h"
@@ -29,20 +33,43 @@ bool LiveType(std::string_view value, int64_t now_ms, RedisType* type) {
   return expire_at_ms == 0 || now_ms <= expire_at_ms;
 }
 
+// Where the keys that may match `pattern` are: MetaPrefix + literal prefix
+// in the plain layout. In the cluster layout MetaPrefix + slot + literal when
+// all matches share one slot (the pattern is all literal, or its literal
+// prefix holds a complete, non-empty {hash tag}), else all of MetaPrefix.
+std::string PatternRange(const std::string& prefix, std::string_view pattern) {
+  const std::string_view lit = GlobLiteralPrefix(pattern);
+  if (MetaSlotBytes() == 0) return prefix + std::string(lit);
+  bool one_slot = !pattern.empty() && lit.size() == pattern.size();
+  const size_t open = lit.find('{');
+  if (open != std::string_view::npos) {
+    const size_t close = lit.find('}', open + 1);
+    if (close != std::string_view::npos && close > open + 1) one_slot = true;
+  }
+  if (!one_slot) return prefix;
+  const int slot = cluster::KeySlot(lit);
+  std::string range = prefix;
+  range.push_back(static_cast<char>((slot >> 8) & 0xff));
+  range.push_back(static_cast<char>(slot & 0xff));
+  range.append(lit);
+  return range;
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> Keyspace::Keys(int db, std::string_view pattern) {
   LSMDB_RETURN_IF_ERROR(init_status_);
   const int64_t now = NowMs();
   const std::string prefix = MetaPrefix(db, Epoch(db));
-  const std::string seek = prefix + std::string(GlobLiteralPrefix(pattern));
+  const std::string seek = PatternRange(prefix, pattern);
+  const size_t skip = prefix.size() + MetaSlotBytes();
   const bool match_all = pattern == "*";
   std::vector<std::string> keys;
   std::unique_ptr<lsmdb::Iterator> it = db_->NewIterator(lsmdb::ReadOptions{});
   for (it->Seek(seek); it->Valid() && StartsWith(it->key(), seek); it->Next()) {
     RedisType type;
     if (!LiveType(it->value(), now, &type)) continue;
-    std::string_view user_key = it->key().substr(prefix.size());
+    std::string_view user_key = it->key().substr(skip);
     if (match_all || GlobMatch(pattern, user_key)) keys.emplace_back(user_key);
   }
   LSMDB_RETURN_IF_ERROR(it->status());
@@ -59,7 +86,7 @@ Result<Keyspace::ScanResult> Keyspace::Scan(int db, uint64_t cursor, std::string
   }
   const int64_t now = NowMs();
   const std::string prefix = MetaPrefix(db, Epoch(db));
-  const std::string range = prefix + std::string(GlobLiteralPrefix(pattern));
+  const std::string range = PatternRange(prefix, pattern);
   const bool use_pattern = !pattern.empty() && pattern != "*";
   std::unique_ptr<lsmdb::Iterator> it = db_->NewIterator(lsmdb::ReadOptions{});
   if (pos) {
@@ -74,8 +101,9 @@ Result<Keyspace::ScanResult> Keyspace::Scan(int db, uint64_t cursor, std::string
   std::string last;  // copied: the iterator's views die when it moves
   for (; it->Valid() && StartsWith(it->key(), range) && examined < count; it->Next()) {
     ++examined;
-    std::string_view user_key = it->key().substr(prefix.size());
-    last.assign(user_key);
+    // The cursor remembers the key after MetaPrefix (slot included).
+    last.assign(it->key().substr(prefix.size()));
+    std::string_view user_key = it->key().substr(prefix.size() + MetaSlotBytes());
     RedisType type;
     if (!LiveType(it->value(), now, &type)) continue;
     if (use_pattern && !GlobMatch(pattern, user_key)) continue;
@@ -153,7 +181,8 @@ Result<std::optional<std::string>> Keyspace::RandomKey(int db) {
       if (pass == 1 && it->key() >= target) break;
       RedisType type;
       if (LiveType(it->value(), now, &type)) {
-        return std::optional<std::string>(std::string(it->key().substr(prefix.size())));
+        return std::optional<std::string>(
+            std::string(it->key().substr(prefix.size() + MetaSlotBytes())));
       }
     }
     LSMDB_RETURN_IF_ERROR(it->status());
@@ -209,6 +238,30 @@ Result<Keyspace::RangeResult> Keyspace::SearchRange(int db, std::string_view sta
   const std::string prefix = MetaPrefix(db, Epoch(db));
   RangeResult result;
   std::unique_ptr<lsmdb::Iterator> it = db_->NewIterator(lsmdb::ReadOptions{});
+  if (MetaSlotBytes() != 0) {
+    // Cluster layout: keys are in slot order, so the limit + 1 smallest keys
+    // in [start, end) are picked from the whole db (O(keys)).
+    std::set<std::string> best;
+    for (it->Seek(prefix); it->Valid() && StartsWith(it->key(), prefix); it->Next()) {
+      std::string_view user_key = it->key().substr(prefix.size() + MetaSlotBytes());
+      if (user_key < start || (!end.empty() && user_key >= end)) continue;
+      if (best.size() > limit && user_key >= *best.rbegin()) continue;
+      RedisType type;
+      if (!LiveType(it->value(), now, &type)) continue;
+      best.emplace(user_key);
+      if (best.size() > limit + 1) best.erase(std::prev(best.end()));
+    }
+    LSMDB_RETURN_IF_ERROR(it->status());
+    for (const std::string& k : best) {
+      if (result.keys.size() >= limit) {
+        result.next = k;
+        result.more = true;
+        break;
+      }
+      result.keys.push_back(k);
+    }
+    return result;
+  }
   for (it->Seek(prefix + std::string(start)); it->Valid() && StartsWith(it->key(), prefix);
        it->Next()) {
     std::string_view user_key = it->key().substr(prefix.size());

@@ -25,13 +25,22 @@ Status CheckStringLength(int64_t size, int64_t append) {
   return Status::OK();
 }
 
-// A string metadata record holding `value` with expiry `expire_at_ms`.
+// A string metadata record holding `value` with expiry `expire_at_ms`: the
+// encoded header of an empty string (short: no allocation), then the value,
+// which is the record's tail (encoding.h). One allocation, one copy.
 std::string StringRecord(std::string_view value, int64_t expire_at_ms) {
   Metadata meta;
   meta.type = RedisType::kString;
   meta.expire_at_ms = expire_at_ms;
-  meta.value.assign(value);
-  return EncodeMetadata(meta);
+  std::string record = EncodeMetadata(meta);
+  record.append(value);
+  return record;
+}
+
+// Bytes before the value in a string record (the header EncodeMetadata writes).
+size_t StringHeaderSize() {
+  static const size_t size = EncodeMetadata(Metadata{}).size();
+  return size;
 }
 
 // The live string at meta_key: nullopt if absent, WRONGTYPE if not a string.
@@ -43,10 +52,18 @@ Status RequireStringOrAbsent(const std::optional<Metadata>& meta) {
 }  // namespace
 
 Result<std::optional<std::string>> Keyspace::Get(int db, std::string_view key) {
-  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta, LookupMeta(db, key));
-  if (!meta) return std::optional<std::string>();
-  if (meta->type != RedisType::kString) return WrongType();
-  return std::optional<std::string>(std::move(meta->value));
+  // LookupMeta without decoding: the value is the record's tail, cut in place.
+  LSMDB_RETURN_IF_ERROR(init_status_);
+  std::string record;
+  LSMDB_ASSIGN_OR_RETURN(bool found, db_->Get(lsmdb::ReadOptions{}, MetaKeyFor(db, key), &record));
+  if (!found) return std::optional<std::string>();
+  RedisType type;
+  int64_t expire_at_ms;
+  if (!PeekMetadata(record, &type, &expire_at_ms)) return Status::Corruption("bad metadata record");
+  if (expire_at_ms != 0 && NowMs() > expire_at_ms) return std::optional<std::string>();
+  if (type != RedisType::kString) return WrongType();
+  record.erase(0, StringHeaderSize());
+  return std::optional<std::string>(std::move(record));
 }
 
 Result<Keyspace::SetResult> Keyspace::Set(Committer& committer, int db, std::string_view key,
@@ -162,8 +179,13 @@ Status Keyspace::MSet(Committer& committer, int db, std::span<const std::string_
   for (size_t i = 0; i + 1 < pairs.size(); i += 2) keys.push_back(pairs[i]);
   KeyLockGuard lock(locks_, std::vector<int>{db}, keys);
   WriteBatch batch;
+  // One record buffer for every pair: the header (no TTL) is the same.
+  static const std::string kNoTtlHeader = StringRecord("", 0);
+  std::string record;
   for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
-    batch.Put(MetaKeyFor(db, pairs[i]), StringRecord(pairs[i + 1], 0));
+    record.assign(kNoTtlHeader);
+    record.append(pairs[i + 1]);
+    batch.Put(MetaKeyFor(db, pairs[i]), record);
   }
   return CommitIfAny(committer, batch);
 }

@@ -28,6 +28,13 @@ void PutIndex(std::string* dst, uint64_t v) {
   dst->append(buf, 8);
 }
 
+// The index PutIndex wrote at `p` (8 bytes, big-endian).
+uint64_t GetIndex(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
 // Builds the element keys of one list version: the prefix once, then only
 // the 8-byte index changes.
 class ElementKeys {
@@ -116,9 +123,14 @@ Status ReadPositions(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata&
   bounded.upper_bound = keys.At(meta.list_head + first + n);
   std::unique_ptr<lsmdb::Iterator> it = ks.engine()->NewIterator(bounded);
   uint64_t expect = meta.list_head + first;
+  // Both bounds start with the element prefix, so every key between them
+  // does: checking the 8-byte index suffix suffices.
+  const size_t prefix_size = keys.prefix().size();
   for (it->Seek(keys.At(expect)); it->Valid() && n > 0; it->Next(), --n, ++expect) {
     std::string_view k = it->key();
-    if (k != keys.At(expect)) return Status::Corruption("list element missing");
+    if (k.size() != prefix_size + 8 || GetIndex(k.data() + prefix_size) != expect) {
+      return Status::Corruption("list element missing");
+    }
     out->emplace_back(it->value());
   }
   LSMDB_RETURN_IF_ERROR(it->status());

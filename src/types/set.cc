@@ -1,9 +1,13 @@
 #include "src/types/set.h"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <numeric>
+#include <random>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "src/server/redis_error.h"
@@ -141,6 +145,60 @@ Result<int64_t> Set::Card(int db, std::string_view key) {
   return meta ? static_cast<int64_t>(meta->count) : int64_t{0};
 }
 
+namespace {
+
+// What SPOP's sampled pops of one set version have cost so far, counted in
+// this process only (set.h, "SPOP and tombstones"). Versions are unique, so
+// a stale entry is never misread; the table is cleared when it grows past
+// kMaxTracked.
+struct PopDebt {
+  uint64_t dead = 0;      // tombstones left in the version's element range
+  uint64_t spent_ns = 0;  // time spent sampling them
+};
+
+class PopDebts {
+ public:
+  PopDebt Get(uint64_t version) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = debts_.find(version);
+    return it == debts_.end() ? PopDebt{} : it->second;
+  }
+  void Add(uint64_t version, uint64_t dead, uint64_t spent_ns) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (debts_.size() >= kMaxTracked && debts_.count(version) == 0) debts_.clear();
+    PopDebt& d = debts_[version];
+    d.dead += dead;
+    d.spent_ns += spent_ns;
+  }
+  void Forget(uint64_t version) {
+    std::lock_guard<std::mutex> lock(mu_);
+    debts_.erase(version);
+  }
+
+ private:
+  static constexpr size_t kMaxTracked = 4096;
+  std::mutex mu_;
+  std::unordered_map<uint64_t, PopDebt> debts_;
+};
+
+PopDebts& Debts() {
+  static PopDebts table;
+  return table;
+}
+
+// SPOP rewrites the `live` survivors into a fresh version once the version's
+// tombstones reach an eighth of them (and kRewriteMinDead), or once sampling
+// has cost about what the rewrite would (kRewriteNsPerMember each: rent or
+// buy, so slow descents never cost more than twice the rewrites they avoid).
+constexpr uint64_t kRewriteMinDead = 256;
+constexpr uint64_t kRewriteNsPerMember = 2000;
+bool ShouldRewrite(const PopDebt& debt, uint64_t live) {
+  if (debt.dead < kRewriteMinDead) return false;
+  return debt.dead * 8 >= live || debt.spent_ns >= live * kRewriteNsPerMember;
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> Set::Pop(Committer& committer, int db, std::string_view key,
                                           uint64_t count) {
   KeyLockGuard lock(ks_.locks(), db, key);
@@ -148,27 +206,64 @@ Result<std::vector<std::string>> Set::Pop(Committer& committer, int db, std::str
   if (!meta || count == 0) return std::vector<std::string>();
   WriteBatch batch;
   std::vector<std::string> popped;
+  const std::string meta_key = ks_.MetaKeyFor(db, key);
+  const uint64_t old_version = meta->version;
+  PopDebt debt = Debts().Get(old_version);
+  debt.dead += std::min(count, meta->count);
+  uint64_t spent_ns = 0;
+  bool tombstones_left = false;  // the old version lives on with new tombstones
   if (count >= meta->count) {
     // Everything goes: the elements become garbage with their version.
     LSMDB_ASSIGN_OR_RETURN(std::vector<FieldValue> all, ReadElements(ks_, db, key, *meta, false));
     popped = SubKeys(std::move(all));
-    batch.Delete(ks_.MetaKeyFor(db, key));
+    batch.Delete(meta_key);
+  } else if (ShouldRewrite(debt, meta->count - count)) {
+    // Read every survivor once, pick exactly (partial Fisher-Yates), and
+    // write the rest as a fresh version: its range has no tombstones.
+    LSMDB_ASSIGN_OR_RETURN(std::vector<FieldValue> all, ReadElements(ks_, db, key, *meta, false));
+    std::vector<std::string> members = SubKeys(std::move(all));
+    const size_t k = std::min<size_t>(count, members.size());
+    thread_local std::mt19937_64 rng(std::random_device{}());
+    for (size_t i = 0; i < k; ++i) {
+      std::swap(members[i], members[i + rng() % (members.size() - i)]);
+    }
+    popped.assign(std::make_move_iterator(members.begin()),
+                  std::make_move_iterator(members.begin() + k));
+    meta->version = ks_.NewVersion();
+    meta->count = members.size() - k;  // keeps the TTL
+    const std::string prefix = ElementPrefix(db, key, meta->version);
+    std::string element_key;
+    for (size_t i = k; i < members.size(); ++i) {
+      element_key.assign(prefix).append(members[i]);
+      batch.Put(element_key, std::string_view());
+    }
+    batch.Put(meta_key, EncodeMetadata(*meta));  // count > 0: count < SCARD
   } else {
     const int64_t want = static_cast<int64_t>(std::min<uint64_t>(count, INT64_MAX));
+    const auto start = std::chrono::steady_clock::now();
     LSMDB_ASSIGN_OR_RETURN(RandomPick pick, PickRandomElements(ks_, db, key, *meta, want, false,
                                                                /*exact_small=*/false));
+    spent_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::steady_clock::now() - start)
+                                         .count());
     popped = SubKeys(std::move(pick.elements));
     for (const std::string& member : popped) {
       batch.Delete(ElementKey(db, key, meta->version, member));
     }
     if (popped.size() >= meta->count) {
-      batch.Delete(ks_.MetaKeyFor(db, key));
+      batch.Delete(meta_key);
     } else {
       meta->count -= popped.size();
-      batch.Put(ks_.MetaKeyFor(db, key), EncodeMetadata(*meta));
+      batch.Put(meta_key, EncodeMetadata(*meta));
+      tombstones_left = true;
     }
   }
   LSMDB_RETURN_IF_ERROR(committer.Commit(batch));
+  if (tombstones_left) {
+    Debts().Add(old_version, popped.size(), spent_ns);
+  } else {
+    Debts().Forget(old_version);
+  }
   return popped;
 }
 

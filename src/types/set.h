@@ -26,6 +26,20 @@
 // small sets, byte descent for large ones). SPOP of every member (count >=
 // SCARD) deletes only the metadata record, O(1) writes.
 //
+// SPOP and tombstones: every popped member leaves a deletion tombstone in the
+// set's element range until compaction. Byte descent favours members after
+// gaps, so pops cluster, emptied runs grow, and each later descent that lands
+// in one walks its tombstones (SPOP of half of a 200k set got ~10x slower per
+// op). So SPOP counts, per set version (in memory, process-local; a restart
+// forgets them), the tombstones it left and the time its descents took;
+// once the tombstones reach an eighth of the survivors, or the time reaches
+// about what rewriting the survivors costs (and there are at least 256
+// tombstones), it pops by reading the whole set (exactly uniform) and writes
+// the survivors as a fresh version in the same batch:
+// the old version's range, tombstones and all, becomes garbage for the
+// compaction filter and is never read again. Amortised cost: O(1) element
+// writes per pop; the rewriting pop itself is O(SCARD).
+//
 // Contracts as in keyspace.h: expired keys are absent; each write is one
 // WriteBatch through the Committer under the stripe locks of its keys from
 // the first read to Commit's return; kErrWrongType for a key of another type

@@ -192,32 +192,23 @@ bool AboveMin(double s, const ScoreRange& r) {
 bool BelowMax(double s, const ScoreRange& r) {
   return r.max_exclusive ? s < r.max : s <= r.max;
 }
-bool LexAboveMin(std::string_view m, const LexBound& b) {
+// True if `m` is inside bound `b`: at or above it when `b` is a range's min,
+// at or below it when a max (exclusive bounds exclude their own value).
+bool LexInside(std::string_view m, const LexBound& b, bool is_min) {
   switch (b.kind) {
     case LexBound::Kind::kMinusInf:
-      return true;
+      return is_min;
     case LexBound::Kind::kPlusInf:
-      return false;
+      return !is_min;
     case LexBound::Kind::kInclusive:
-      return m >= b.value;
+      return is_min ? m >= b.value : m <= b.value;
     case LexBound::Kind::kExclusive:
-      return m > b.value;
+      return is_min ? m > b.value : m < b.value;
   }
   return false;
 }
-bool LexBelowMax(std::string_view m, const LexBound& b) {
-  switch (b.kind) {
-    case LexBound::Kind::kMinusInf:
-      return false;
-    case LexBound::Kind::kPlusInf:
-      return true;
-    case LexBound::Kind::kInclusive:
-      return m <= b.value;
-    case LexBound::Kind::kExclusive:
-      return m < b.value;
-  }
-  return false;
-}
+bool LexAboveMin(std::string_view m, const LexBound& b) { return LexInside(m, b, true); }
+bool LexBelowMax(std::string_view m, const LexBound& b) { return LexInside(m, b, false); }
 bool IsFinite(const LexBound& b) {
   return b.kind == LexBound::Kind::kInclusive || b.kind == LexBound::Kind::kExclusive;
 }
@@ -530,85 +521,67 @@ Result<std::optional<int64_t>> ZRank(Keyspace& ks, int db, std::string_view key,
   return Status::Corruption("zset member missing from the score index");
 }
 
-Result<std::vector<ScoredMember>> ZRangeByRank(Keyspace& ks, int db, std::string_view key,
-                                               int64_t start, int64_t stop, bool reverse) {
-  SnapshotReader snap(ks.engine());
-  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
-                         ReadTyped(ks, ks.MetaKeyFor(db, key), snap.options()));
-  int64_t first, last;
-  if (!meta ||
-      !NormalizeRanks(start, stop, static_cast<int64_t>(meta->count), &first, &last)) {
-    return std::vector<ScoredMember>();
-  }
-  return RankRange(ks, snap.options(), ZKeys(db, key, meta->version), meta->count, first, last,
-                   reverse);
-}
-
-Result<std::vector<ScoredMember>> ZRangeByScore(Keyspace& ks, int db, std::string_view key,
-                                                const ScoreRange& range, bool reverse,
-                                                const RangeLimit& limit) {
-  SnapshotReader snap(ks.engine());
-  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
-                         ReadTyped(ks, ks.MetaKeyFor(db, key), snap.options()));
-  std::vector<ScoredMember> out;
-  LimitState lim(limit);
-  if (!meta || lim.Empty()) return out;
-  LSMDB_RETURN_IF_ERROR(VisitScoreRange(ks, snap.options(), ZKeys(db, key, meta->version), range,
-                                        reverse, [&](double s, std::string_view m) {
-                                          bool more;
-                                          if (lim.Take(&more)) out.emplace_back(m, s);
-                                          return more;
-                                        }));
-  return out;
-}
-
-Result<std::vector<ScoredMember>> ZRangeByLex(Keyspace& ks, int db, std::string_view key,
-                                              const LexRange& range, bool reverse,
-                                              const RangeLimit& limit) {
-  SnapshotReader snap(ks.engine());
-  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
-                         ReadTyped(ks, ks.MetaKeyFor(db, key), snap.options()));
-  std::vector<ScoredMember> out;
-  LimitState lim(limit);
-  if (!meta || lim.Empty()) return out;
-  LSMDB_RETURN_IF_ERROR(VisitLexRange(ks, snap.options(), ZKeys(db, key, meta->version), range,
-                                      reverse, [&](double s, std::string_view m) {
-                                        bool more;
-                                        if (lim.Take(&more)) out.emplace_back(m, s);
-                                        return more;
-                                      }));
-  return out;
-}
-
-Result<int64_t> ZCount(Keyspace& ks, int db, std::string_view key, const ScoreRange& range) {
-  SnapshotReader snap(ks.engine());
-  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
-                         ReadTyped(ks, ks.MetaKeyFor(db, key), snap.options()));
-  int64_t n = 0;
-  if (!meta) return n;
-  LSMDB_RETURN_IF_ERROR(VisitScoreRange(ks, snap.options(), ZKeys(db, key, meta->version), range,
-                                        false, [&](double, std::string_view) {
-                                          ++n;
-                                          return true;
-                                        }));
-  return n;
-}
-
-Result<int64_t> ZLexCount(Keyspace& ks, int db, std::string_view key, const LexRange& range) {
-  SnapshotReader snap(ks.engine());
-  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
-                         ReadTyped(ks, ks.MetaKeyFor(db, key), snap.options()));
-  int64_t n = 0;
-  if (!meta) return n;
-  LSMDB_RETURN_IF_ERROR(VisitLexRange(ks, snap.options(), ZKeys(db, key, meta->version), range,
-                                      false, [&](double, std::string_view) {
-                                        ++n;
-                                        return true;
-                                      }));
-  return n;
-}
-
 namespace {
+
+// Calls fn(score, member) over a score or lex query's range in walk order.
+template <typename Fn>
+Status VisitRange(Keyspace& ks, const lsmdb::ReadOptions& ro, const ZKeys& keys,
+                  const ZRangeQuery& q, Fn&& fn) {
+  if (q.by == ZRangeQuery::By::kLex) return VisitLexRange(ks, ro, keys, q.lex, q.reverse, fn);
+  return VisitScoreRange(ks, ro, keys, q.score, q.reverse, fn);
+}
+
+// The members of the query's range of the zset `meta`, in walk order (LIMIT
+// applied). `honor_limit` false reads the whole range (ZREMRANGEBY*).
+Result<std::vector<ScoredMember>> ReadRange(Keyspace& ks, const lsmdb::ReadOptions& ro,
+                                            const ZKeys& keys, const Metadata& meta,
+                                            const ZRangeQuery& q, bool honor_limit = true) {
+  std::vector<ScoredMember> out;
+  if (q.by == ZRangeQuery::By::kRank) {
+    int64_t first, last;
+    if (!NormalizeRanks(q.start, q.stop, static_cast<int64_t>(meta.count), &first, &last)) {
+      return out;
+    }
+    return RankRange(ks, ro, keys, meta.count, first, last, q.reverse);
+  }
+  LimitState lim(honor_limit ? q.limit : RangeLimit{});
+  if (lim.Empty()) return out;
+  LSMDB_RETURN_IF_ERROR(VisitRange(ks, ro, keys, q, [&](double s, std::string_view m) {
+    bool more;
+    if (lim.Take(&more)) out.emplace_back(m, s);
+    return more;
+  }));
+  return out;
+}
+
+// Replaces `dst` by a zset of `members` in `batch` (SET semantics: a fresh
+// version, no TTL). An empty `members` deletes dst if it exists; false then
+// means there was nothing to write.
+Result<bool> PutWholeZSet(Keyspace& ks, WriteBatch& batch, int db, std::string_view dst,
+                          const std::vector<ScoredMember>& members) {
+  const std::string meta_key = ks.MetaKeyFor(db, dst);
+  if (members.empty()) {
+    LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> existing, ks.LookupMeta(db, dst));
+    if (!existing) return false;
+    batch.Delete(meta_key);
+    return true;
+  }
+  Metadata meta = NewZSet(ks);
+  meta.count = members.size();
+  const ZKeys keys(db, dst, meta.version);
+  for (const auto& [member, score] : members) PutMember(batch, keys, member, score);
+  batch.Put(meta_key, EncodeMetadata(meta));
+  return true;
+}
+
+// Commits `members` as the whole of `dst` (PutWholeZSet); returns its size.
+Result<int64_t> StoreWholeZSet(Keyspace& ks, Committer& c, int db, std::string_view dst,
+                               const std::vector<ScoredMember>& members) {
+  WriteBatch batch;
+  LSMDB_ASSIGN_OR_RETURN(bool write, PutWholeZSet(ks, batch, db, dst, members));
+  if (write) LSMDB_RETURN_IF_ERROR(c.Commit(batch));
+  return static_cast<int64_t>(members.size());
+}
 
 // The common tail of the ZREMRANGEBY* commands: removes `victims` (members
 // of the zset at meta_key) in one batch.
@@ -625,52 +598,77 @@ Result<int64_t> RemoveMembers(Committer& c, const std::string& meta_key, Metadat
 
 }  // namespace
 
-Result<int64_t> ZRemRangeByRank(Keyspace& ks, Committer& c, int db, std::string_view key,
-                                int64_t start, int64_t stop) {
-  KeyLockGuard lock(ks.locks(), db, key);
-  const std::string meta_key = ks.MetaKeyFor(db, key);
-  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta, ReadTyped(ks, meta_key));
-  int64_t first, last;
-  if (!meta ||
-      !NormalizeRanks(start, stop, static_cast<int64_t>(meta->count), &first, &last)) {
-    return int64_t{0};
+ZRangeQuery ZRangeQuery::Rank(int64_t start, int64_t stop, bool reverse) {
+  ZRangeQuery q;
+  q.reverse = reverse;
+  q.start = start;
+  q.stop = stop;
+  return q;
+}
+
+ZRangeQuery ZRangeQuery::Score(const ScoreRange& range, bool reverse, RangeLimit limit) {
+  ZRangeQuery q = Rank(0, -1, reverse);
+  q.by = By::kScore;
+  q.score = range;
+  q.limit = limit;
+  return q;
+}
+
+ZRangeQuery ZRangeQuery::Lex(const LexRange& range, bool reverse, RangeLimit limit) {
+  ZRangeQuery q = Score({}, reverse, limit);
+  q.by = By::kLex;
+  q.lex = range;
+  return q;
+}
+
+Result<std::vector<ScoredMember>> ZRange(Keyspace& ks, int db, std::string_view key,
+                                         const ZRangeQuery& query) {
+  SnapshotReader snap(ks.engine());
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
+                         ReadTyped(ks, ks.MetaKeyFor(db, key), snap.options()));
+  if (!meta) return std::vector<ScoredMember>();
+  return ReadRange(ks, snap.options(), ZKeys(db, key, meta->version), *meta, query);
+}
+
+Result<int64_t> ZRangeStore(Keyspace& ks, Committer& c, int db, std::string_view dst,
+                            std::string_view src, const ZRangeQuery& query) {
+  KeyLockGuard lock(ks.locks(), std::vector<int>{db}, std::vector<std::string_view>{src, dst});
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta, ReadTyped(ks, ks.MetaKeyFor(db, src)));
+  std::vector<ScoredMember> members;
+  if (meta) {
+    LSMDB_ASSIGN_OR_RETURN(
+        members, ReadRange(ks, lsmdb::ReadOptions{}, ZKeys(db, src, meta->version), *meta, query));
   }
-  const ZKeys keys(db, key, meta->version);
-  LSMDB_ASSIGN_OR_RETURN(
-      std::vector<ScoredMember> victims,
-      RankRange(ks, lsmdb::ReadOptions{}, keys, meta->count, first, last, false));
-  return RemoveMembers(c, meta_key, *meta, keys, victims);
+  return StoreWholeZSet(ks, c, db, dst, members);
 }
 
-Result<int64_t> ZRemRangeByScore(Keyspace& ks, Committer& c, int db, std::string_view key,
-                                 const ScoreRange& range) {
+Result<int64_t> ZCountRange(Keyspace& ks, int db, std::string_view key, const ZRangeQuery& query) {
+  SnapshotReader snap(ks.engine());
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
+                         ReadTyped(ks, ks.MetaKeyFor(db, key), snap.options()));
+  int64_t n = 0;
+  if (!meta) return n;
+  ZRangeQuery forward = query;
+  forward.reverse = false;
+  LSMDB_RETURN_IF_ERROR(VisitRange(ks, snap.options(), ZKeys(db, key, meta->version), forward,
+                                   [&](double, std::string_view) {
+                                     ++n;
+                                     return true;
+                                   }));
+  return n;
+}
+
+Result<int64_t> ZRemRange(Keyspace& ks, Committer& c, int db, std::string_view key,
+                          const ZRangeQuery& query) {
   KeyLockGuard lock(ks.locks(), db, key);
   const std::string meta_key = ks.MetaKeyFor(db, key);
   LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta, ReadTyped(ks, meta_key));
   if (!meta) return int64_t{0};
   const ZKeys keys(db, key, meta->version);
-  std::vector<ScoredMember> victims;
-  LSMDB_RETURN_IF_ERROR(VisitScoreRange(ks, lsmdb::ReadOptions{}, keys, range, false,
-                                        [&](double s, std::string_view m) {
-                                          victims.emplace_back(m, s);
-                                          return true;
-                                        }));
-  return RemoveMembers(c, meta_key, *meta, keys, victims);
-}
-
-Result<int64_t> ZRemRangeByLex(Keyspace& ks, Committer& c, int db, std::string_view key,
-                               const LexRange& range) {
-  KeyLockGuard lock(ks.locks(), db, key);
-  const std::string meta_key = ks.MetaKeyFor(db, key);
-  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta, ReadTyped(ks, meta_key));
-  if (!meta) return int64_t{0};
-  const ZKeys keys(db, key, meta->version);
-  std::vector<ScoredMember> victims;
-  LSMDB_RETURN_IF_ERROR(VisitLexRange(ks, lsmdb::ReadOptions{}, keys, range, false,
-                                      [&](double s, std::string_view m) {
-                                        victims.emplace_back(m, s);
-                                        return true;
-                                      }));
+  ZRangeQuery forward = query;
+  forward.reverse = false;
+  LSMDB_ASSIGN_OR_RETURN(std::vector<ScoredMember> victims,
+                         ReadRange(ks, lsmdb::ReadOptions{}, keys, *meta, forward, false));
   return RemoveMembers(c, meta_key, *meta, keys, victims);
 }
 
@@ -689,87 +687,180 @@ Result<std::vector<std::pair<std::string, double>>> ZPop(Keyspace& ks, Committer
   return popped;
 }
 
-Result<int64_t> ZStore(Keyspace& ks, Committer& c, int db, std::string_view dst,
-                       std::span<const std::string_view> keys, std::span<const double> weights,
-                       ZAggregate aggregate, bool is_union) {
-  std::vector<std::string_view> lock_keys(keys.begin(), keys.end());
+// ---- multi-key (ZUNION, ZINTER, ZDIFF, ZINTERCARD, *STORE) ----
+
+namespace {
+
+// One input of a combination: a zset, a set (scores 1) or absent (empty).
+struct Source {
+  std::string_view key;
+  std::optional<Metadata> meta;
+  double weight = 1.0;
+  uint64_t size() const { return meta ? meta->count : 0; }
+};
+
+// Looks every source up (type-checking all before any is read).
+Result<std::vector<Source>> OpenSources(Keyspace& ks, const lsmdb::ReadOptions& ro, int db,
+                                        const ZCombineSpec& spec) {
+  std::vector<Source> sources(spec.keys.size());
+  for (size_t i = 0; i < sources.size(); ++i) {
+    sources[i].key = spec.keys[i];
+    LSMDB_ASSIGN_OR_RETURN(sources[i].meta,
+                           ReadTyped(ks, ks.MetaKeyFor(db, spec.keys[i]), ro, true));
+    if (!spec.weights.empty()) sources[i].weight = spec.weights[i];
+  }
+  return sources;
+}
+
+// A weighted score: 0 * inf is 0, as in Redis.
+double Weighted(double score, double weight) {
+  const double v = score * weight;
+  return std::isnan(v) ? 0 : v;
+}
+
+void Aggregate(ZAggregate aggregate, double* target, double v) {
+  switch (aggregate) {
+    case ZAggregate::kSum:
+      *target += v;
+      if (std::isnan(*target)) *target = 0;  // inf + -inf
+      break;
+    case ZAggregate::kMin:
+      *target = std::min(*target, v);
+      break;
+    case ZAggregate::kMax:
+      *target = std::max(*target, v);
+      break;
+  }
+}
+
+// Point lookups of members' scores in one source (sets: score 1).
+class ScoreProbe {
+ public:
+  ScoreProbe(Keyspace& ks, const lsmdb::ReadOptions& ro, int db, const Source& src)
+      : ks_(ks),
+        ro_(ro),
+        prefix_(ElementPrefix(db, src.key, src.meta->version)),
+        is_set_(src.meta->type == RedisType::kSet) {}
+  Result<std::optional<double>> Find(std::string_view member) {
+    buf_.assign(prefix_).append(member);
+    LSMDB_ASSIGN_OR_RETURN(bool found, ks_.engine()->Get(ro_, buf_, &value_));
+    if (!found) return std::optional<double>();
+    if (is_set_) return std::optional<double>(1.0);
+    LSMDB_ASSIGN_OR_RETURN(double score, DecodeMemberValue(value_));
+    return std::optional<double>(score);
+  }
+
+ private:
+  Keyspace& ks_;
+  const lsmdb::ReadOptions& ro_;
+  std::string prefix_;
+  bool is_set_;
+  std::string buf_;
+  std::string value_;
+};
+
+// Computes spec's combination (unordered). With `card` non-null (kInter
+// only) just counts, stopping at `limit` (0 = none), and returns nothing.
+Result<std::vector<ScoredMember>> Compute(Keyspace& ks, const lsmdb::ReadOptions& ro, int db,
+                                          const ZCombineSpec& spec, uint64_t limit, int64_t* card) {
+  LSMDB_ASSIGN_OR_RETURN(std::vector<Source> sources, OpenSources(ks, ro, db, spec));
+  std::vector<ScoredMember> out;
+  if (spec.op != ZSetOp::kDiff) {
+    // Smallest first, as Redis orders them (it fixes the aggregation order).
+    std::stable_sort(sources.begin(), sources.end(),
+                     [](const Source& a, const Source& b) { return a.size() < b.size(); });
+  }
+  if (spec.op == ZSetOp::kUnion) {
+    std::unordered_map<std::string, double> acc;
+    for (const Source& src : sources) {
+      if (!src.meta) continue;
+      std::vector<ScoredMember> members;
+      LSMDB_RETURN_IF_ERROR(ReadAllMembers(ks, ro, db, src.key, *src.meta, &members));
+      for (auto& [member, score] : members) {
+        const double v = Weighted(score, src.weight);
+        auto [it, inserted] = acc.try_emplace(std::move(member), v);
+        if (!inserted) Aggregate(spec.aggregate, &it->second, v);
+      }
+    }
+    out.reserve(acc.size());
+    for (auto& node : acc) out.emplace_back(node.first, node.second);
+    return out;
+  }
+  // Intersection: the smallest source drives; difference: the first does.
+  const Source& driver = sources[0];
+  if (driver.size() == 0) return out;
+  std::vector<std::optional<ScoreProbe>> probes(sources.size());
+  for (size_t j = 1; j < sources.size(); ++j) {
+    if (!sources[j].meta) continue;  // only a difference gets here with one
+    if (sources[j].key == driver.key) {
+      if (spec.op == ZSetOp::kDiff) return out;  // A - A is empty
+      continue;                                  // the driver's own score, weighted again
+    }
+    probes[j].emplace(ks, ro, db, sources[j]);
+  }
+  std::vector<ScoredMember> members;
+  LSMDB_RETURN_IF_ERROR(ReadAllMembers(ks, ro, db, driver.key, *driver.meta, &members));
+  int64_t n = 0;
+  for (auto& [member, score] : members) {
+    bool keep = true;
+    double acc = spec.op == ZSetOp::kDiff ? score : Weighted(score, driver.weight);
+    for (size_t j = 1; j < sources.size() && keep; ++j) {
+      if (!probes[j]) {
+        if (sources[j].meta) Aggregate(spec.aggregate, &acc, Weighted(score, sources[j].weight));
+        continue;
+      }
+      LSMDB_ASSIGN_OR_RETURN(std::optional<double> found, probes[j]->Find(member));
+      if (spec.op == ZSetOp::kDiff) {
+        keep = !found;
+      } else if (!found) {
+        keep = false;
+      } else {
+        Aggregate(spec.aggregate, &acc, Weighted(*found, sources[j].weight));
+      }
+    }
+    if (!keep) continue;
+    ++n;
+    if (card != nullptr) {
+      if (limit != 0 && static_cast<uint64_t>(n) >= limit) break;
+      continue;
+    }
+    out.emplace_back(std::move(member), acc);
+  }
+  if (card != nullptr) *card = n;
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<ScoredMember>> ZCombine(Keyspace& ks, int db, const ZCombineSpec& spec) {
+  SnapshotReader snap(ks.engine());
+  LSMDB_ASSIGN_OR_RETURN(std::vector<ScoredMember> out,
+                         Compute(ks, snap.options(), db, spec, 0, nullptr));
+  std::sort(out.begin(), out.end(), [](const ScoredMember& a, const ScoredMember& b) {
+    return a.second < b.second || (a.second == b.second && a.first < b.first);
+  });
+  return out;
+}
+
+Result<int64_t> ZInterCard(Keyspace& ks, int db, std::span<const std::string_view> keys,
+                           uint64_t limit) {
+  SnapshotReader snap(ks.engine());
+  ZCombineSpec spec;
+  spec.op = ZSetOp::kInter;
+  spec.keys = keys;
+  int64_t card = 0;
+  LSMDB_RETURN_IF_ERROR(Compute(ks, snap.options(), db, spec, limit, &card).status());
+  return card;
+}
+
+Result<int64_t> ZCombineStore(Keyspace& ks, Committer& c, int db, std::string_view dst,
+                              const ZCombineSpec& spec) {
+  std::vector<std::string_view> lock_keys(spec.keys.begin(), spec.keys.end());
   lock_keys.push_back(dst);
   KeyLockGuard lock(ks.locks(), std::vector<int>{db}, lock_keys);
-  // Read every source whole (sets count with score 1), weighted.
-  std::vector<std::vector<ScoredMember>> sources(keys.size());
-  for (size_t i = 0; i < keys.size(); ++i) {
-    LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
-                           ReadTyped(ks, ks.MetaKeyFor(db, keys[i]), lsmdb::ReadOptions{}, true));
-    if (!meta) continue;
-    LSMDB_RETURN_IF_ERROR(
-        ReadAllMembers(ks, lsmdb::ReadOptions{}, db, keys[i], *meta, &sources[i]));
-    const double w = weights.empty() ? 1.0 : weights[i];
-    for (auto& [member, score] : sources[i]) {
-      score *= w;
-      if (std::isnan(score)) score = 0;  // 0 * inf
-    }
-  }
-  auto combine = [aggregate](double* target, double v) {
-    switch (aggregate) {
-      case ZAggregate::kSum:
-        *target += v;
-        if (std::isnan(*target)) *target = 0;  // inf + -inf
-        break;
-      case ZAggregate::kMin:
-        *target = std::min(*target, v);
-        break;
-      case ZAggregate::kMax:
-        *target = std::max(*target, v);
-        break;
-    }
-  };
-  std::unordered_map<std::string_view, double> result;
-  if (is_union) {
-    for (const auto& src : sources) {
-      for (const auto& [member, score] : src) {
-        auto [it, inserted] = result.try_emplace(member, score);
-        if (!inserted) combine(&it->second, score);
-      }
-    }
-  } else {
-    std::vector<size_t> order(sources.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return sources[a].size() < sources[b].size(); });
-    std::vector<std::unordered_map<std::string_view, double>> lookup(sources.size());
-    for (size_t k = 1; k < order.size(); ++k) {
-      auto& m = lookup[order[k]];
-      m.reserve(sources[order[k]].size());
-      for (const auto& [member, score] : sources[order[k]]) m.emplace(member, score);
-    }
-    for (const auto& [member, score] : sources[order[0]]) {
-      double acc = score;
-      bool in_all = true;
-      for (size_t k = 1; k < order.size() && in_all; ++k) {
-        auto it = lookup[order[k]].find(member);
-        if (it == lookup[order[k]].end()) {
-          in_all = false;
-        } else {
-          combine(&acc, it->second);
-        }
-      }
-      if (in_all) result.emplace(member, acc);
-    }
-  }
-  // Replace dst whatever it held (SET semantics: a fresh version, no TTL).
-  WriteBatch batch;
-  const std::string dst_meta_key = ks.MetaKeyFor(db, dst);
-  if (result.empty()) {
-    batch.Delete(dst_meta_key);
-  } else {
-    Metadata meta = NewZSet(ks);
-    meta.count = result.size();
-    const ZKeys dst_keys(db, dst, meta.version);
-    for (const auto& [member, score] : result) PutMember(batch, dst_keys, member, score);
-    batch.Put(dst_meta_key, EncodeMetadata(meta));
-  }
-  LSMDB_RETURN_IF_ERROR(c.Commit(batch));
-  return static_cast<int64_t>(result.size());
+  LSMDB_ASSIGN_OR_RETURN(std::vector<ScoredMember> result,
+                         Compute(ks, lsmdb::ReadOptions{}, db, spec, 0, nullptr));
+  return StoreWholeZSet(ks, c, db, dst, result);
 }
 
 Result<std::vector<ScoredMember>> ZRandMember(Keyspace& ks, int db, std::string_view key,

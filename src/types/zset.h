@@ -18,6 +18,9 @@
 // once (O(min(rank, N - rank))), ZRANGE by rank and ZREMRANGEBYRANK skip to
 // the rank from the nearer end; ZCOUNT/ZLEXCOUNT scan the range (O(matches));
 // ZRANDMEMBER reads every member record (O(N)); ZSCAN reads `count` records.
+// ZUNION* read every source whole; ZINTER*/ZINTERCARD read the smallest
+// source whole and look its members up in the others (Gets); ZDIFF* read the
+// first source whole and look its members up in the others.
 //
 // Contracts shared by every function (as in keyspace.h and list.h): `db` is
 // in [0, kNumDbs); an expired key is absent; a key of another type is
@@ -133,29 +136,42 @@ struct RangeLimit {
   int64_t count = -1;
 };
 
-// ZRANGE by rank (Redis index rules, reverse = from the highest score).
-Result<std::vector<ScoredMember>> ZRangeByRank(Keyspace& ks, int db, std::string_view key,
-                                               int64_t start, int64_t stop, bool reverse);
-// ZRANGEBYSCORE / ZREVRANGEBYSCORE (reverse: from range.max down).
-Result<std::vector<ScoredMember>> ZRangeByScore(Keyspace& ks, int db, std::string_view key,
-                                                const ScoreRange& range, bool reverse,
-                                                const RangeLimit& limit);
-// ZRANGEBYLEX / ZREVRANGEBYLEX (reverse: from range.max down).
-Result<std::vector<ScoredMember>> ZRangeByLex(Keyspace& ks, int db, std::string_view key,
-                                              const LexRange& range, bool reverse,
-                                              const RangeLimit& limit);
+// A ZRANGE-family query, as zrangeGenericCommand has it after parsing.
+struct ZRangeQuery {
+  enum class By : uint8_t { kRank, kScore, kLex };
+  By by = By::kRank;
+  bool reverse = false;  // walk from the high end (bounds stay min/max)
+  int64_t start = 0;     // kRank: Redis index rules (negative = from the end)
+  int64_t stop = -1;
+  ScoreRange score;  // kScore
+  LexRange lex;      // kLex
+  RangeLimit limit;  // kScore and kLex only
 
-// ZCOUNT / ZLEXCOUNT: members in the range. O(matches).
-Result<int64_t> ZCount(Keyspace& ks, int db, std::string_view key, const ScoreRange& range);
-Result<int64_t> ZLexCount(Keyspace& ks, int db, std::string_view key, const LexRange& range);
+  // Shorthands for the three kinds.
+  static ZRangeQuery Rank(int64_t start, int64_t stop, bool reverse = false);
+  static ZRangeQuery Score(const ScoreRange& range, bool reverse = false, RangeLimit limit = {});
+  static ZRangeQuery Lex(const LexRange& range, bool reverse = false, RangeLimit limit = {});
+};
 
-// ZREMRANGEBYRANK / BYSCORE / BYLEX: how many members were removed.
-Result<int64_t> ZRemRangeByRank(Keyspace& ks, Committer& c, int db, std::string_view key,
-                                int64_t start, int64_t stop);
-Result<int64_t> ZRemRangeByScore(Keyspace& ks, Committer& c, int db, std::string_view key,
-                                 const ScoreRange& range);
-Result<int64_t> ZRemRangeByLex(Keyspace& ks, Committer& c, int db, std::string_view key,
-                               const LexRange& range);
+// ZRANGE (all forms): the members in the query's range, in walk order.
+// Empty if the key is absent.
+Result<std::vector<ScoredMember>> ZRange(Keyspace& ks, int db, std::string_view key,
+                                         const ZRangeQuery& query);
+
+// ZRANGESTORE: the range of `src` (WRONGTYPE unless a zset) replaces `dst`
+// (whatever it held; fresh version, no TTL). An empty range deletes dst.
+// Returns the stored cardinality.
+Result<int64_t> ZRangeStore(Keyspace& ks, Committer& c, int db, std::string_view dst,
+                            std::string_view src, const ZRangeQuery& query);
+
+// ZCOUNT / ZLEXCOUNT (query.by kScore / kLex; limit and reverse ignored):
+// members in the range. O(matches).
+Result<int64_t> ZCountRange(Keyspace& ks, int db, std::string_view key, const ZRangeQuery& query);
+
+// ZREMRANGEBYRANK / BYSCORE / BYLEX (limit and reverse ignored): how many
+// members were removed.
+Result<int64_t> ZRemRange(Keyspace& ks, Committer& c, int db, std::string_view key,
+                          const ZRangeQuery& query);
 
 // ZPOPMIN (max = false) / ZPOPMAX: removes and returns up to `count` members
 // from the low (high) end, in pop order. Empty if the key is absent or count
@@ -167,16 +183,37 @@ Result<std::vector<std::pair<std::string, double>>> ZPop(Keyspace& ks, Committer
 // ---- multi-key ----
 
 enum class ZAggregate : uint8_t { kSum, kMin, kMax };
+enum class ZSetOp : uint8_t { kUnion, kInter, kDiff };
 
-// ZUNIONSTORE (is_union) / ZINTERSTORE: combines `keys` (sorted sets, or
-// sets whose members count with score 1; absent keys are empty) with the
-// given weights (empty = all 1; else one per key) and stores the result in
-// `dst` (replacing whatever was there; an empty result deletes dst). Returns
-// the result's cardinality. WRONGTYPE if a source is neither a set nor a
-// zset. Sum of inf and -inf is 0, as in Redis.
-Result<int64_t> ZStore(Keyspace& ks, Committer& c, int db, std::string_view dst,
-                       std::span<const std::string_view> keys, std::span<const double> weights,
-                       ZAggregate aggregate, bool is_union);
+// The inputs of ZUNION/ZINTER/ZDIFF/ZINTERCARD and their STORE forms
+// (zunionInterDiffGenericCommand). Sources are sorted sets, or sets whose
+// members count with score 1; an absent key is empty; anything else is
+// WRONGTYPE (every source is checked before any is read). Each score is
+// multiplied by its source's weight (empty = all 1; else one per key;
+// 0 * inf = 0). kUnion/kInter combine the weighted scores of a member with
+// `aggregate` (inf + -inf = 0). kDiff keeps the members of the first source
+// that are in no other, with their first-source scores (weights and aggregate
+// unused).
+struct ZCombineSpec {
+  ZSetOp op = ZSetOp::kUnion;
+  std::span<const std::string_view> keys;  // non-empty
+  std::span<const double> weights;
+  ZAggregate aggregate = ZAggregate::kSum;
+};
+
+// ZUNION/ZINTER/ZDIFF: the result in zset order (score, then member bytes).
+Result<std::vector<ScoredMember>> ZCombine(Keyspace& ks, int db, const ZCombineSpec& spec);
+
+// ZINTERCARD: the size of the intersection of `keys`, counting stops at
+// `limit` (0 = no limit).
+Result<int64_t> ZInterCard(Keyspace& ks, int db, std::span<const std::string_view> keys,
+                           uint64_t limit);
+
+// ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE: stores the result in `dst` (replacing
+// whatever was there: fresh version, no TTL; an empty result deletes dst).
+// Returns the result's cardinality.
+Result<int64_t> ZCombineStore(Keyspace& ks, Committer& c, int db, std::string_view dst,
+                              const ZCombineSpec& spec);
 
 // ZRANDMEMBER key count: count >= 0: up to count distinct members; count < 0:
 // |count| members, repeats allowed. Empty if the key is absent. Reads all

@@ -74,7 +74,32 @@ struct DBImpl::Writer {
   Status status;
   uint64_t sync_target = 0;
   std::condition_variable cv;
+  // Set (after done or becoming the front) right before cv is notified, for
+  // the follower's lock-free spin (SpinUntilSignaled).
+  std::atomic<bool> signaled{false};
 };
+
+namespace {
+
+// Spins up to about kFollowerSpin for the leader to signal w, before the
+// caller re-takes the mutex and sleeps on the condition variable. A leader
+// commits a group of small batches in a microsecond or two, much less than a
+// futex sleep plus wake-up (and the context switches) costs a follower.
+constexpr auto kFollowerSpin = std::chrono::microseconds(2);
+
+void SpinUntilSignaled(const std::atomic<bool>& signaled) {
+  const auto deadline = Clock::now() + kFollowerSpin;
+  while (!signaled.load(std::memory_order_acquire)) {
+    for (int i = 0; i < 8; i++) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    if (Clock::now() >= deadline) return;
+  }
+}
+
+}  // namespace
 
 DBImpl::DBImpl(const Options& options, std::string dir)
     : options_(options),
@@ -193,7 +218,14 @@ Status DBImpl::RecoverWal(uint64_t number, VersionEdit* edit, uint64_t* max_sequ
       mem = std::make_shared<MemTable>();
     }
   }
-  if (reader->DroppedBytes() > 0) Log(0, reader->TailReport());
+  if (reader->DroppedBytes() > 0) {
+    // With repair_wal, damage in the middle is skipped too: say how much.
+    std::string tail = reader->TailReport();
+    Log(0, tail.empty() ? fmt::format("{}: repair dropped {} bytes of damaged records", path,
+                                      reader->DroppedBytes())
+                        : fmt::format("{} ({} bytes dropped in all)", tail,
+                                      reader->DroppedBytes()));
+  }
   Log(1, fmt::format("recovered {} write batches from {}", records, path));
   if (!mem->Empty()) LSMDB_RETURN_IF_ERROR(WriteLevel0Table(mem, edit, lock));
   return Status::OK();
@@ -235,6 +267,11 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* batch,
   Writer w(batch, need_sync, options.disable_wal, options.wal_only);
   std::unique_lock<std::mutex> lock(mutex_);
   writers_.push_back(&w);
+  if (&w != writers_.front()) {
+    lock.unlock();
+    SpinUntilSignaled(w.signaled);
+    lock.lock();  // done and the queue are read under mutex_, as ever
+  }
   while (!w.done && &w != writers_.front()) w.cv.wait(lock);
   if (!w.done) {
     // This writer leads: commit a group.
@@ -283,11 +320,15 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* batch,
       ready->sync_target = target;
       if (ready != &w) {
         ready->done = true;
+        ready->signaled.store(true, std::memory_order_release);
         ready->cv.notify_one();
       }
       if (ready == last_writer) break;
     }
-    if (!writers_.empty()) writers_.front()->cv.notify_one();
+    if (!writers_.empty()) {
+      writers_.front()->signaled.store(true, std::memory_order_release);
+      writers_.front()->cv.notify_one();
+    }
   }
   lock.unlock();
 
@@ -494,12 +535,29 @@ void DBImpl::AppendToBacklog(const WriteBatch& group) {
   std::shared_ptr<std::function<void()>> listener;
   {
     std::lock_guard<std::mutex> lock(backlog_mu_);
-    backlog_.push_back({group.Sequence() + group.Count() - 1, group.Contents()});
-    backlog_bytes_ += group.Contents().size();
+    const std::string& contents = group.Contents();
+    if (backlog_chunks_.empty() ||
+        backlog_chunks_.back().capacity() - backlog_chunks_.back().size() < contents.size()) {
+      // Chunks of 1/8 of the backlog (4 KiB .. 1 MiB), or one record's size.
+      const size_t chunk_bytes =
+          std::clamp<size_t>(options_.replication_backlog_bytes / 8, 4 << 10, 1 << 20);
+      backlog_chunks_.emplace_back();
+      backlog_chunks_.back().reserve(std::max(chunk_bytes, contents.size()));
+    }
+    std::string& chunk = backlog_chunks_.back();
+    backlog_.push_back({group.Sequence() + group.Count() - 1,
+                        backlog_first_chunk_ + backlog_chunks_.size() - 1, chunk.size(),
+                        contents.size()});
+    chunk.append(contents);  // within the reserved capacity: no reallocation
+    backlog_bytes_ += contents.size();
     while (backlog_bytes_ > options_.replication_backlog_bytes && backlog_.size() > 1) {
-      backlog_bytes_ -= backlog_.front().contents.size();
+      backlog_bytes_ -= backlog_.front().size;
       backlog_start_ = backlog_.front().last_sequence;
       backlog_.pop_front();
+    }
+    while (backlog_first_chunk_ < backlog_.front().chunk) {
+      backlog_chunks_.pop_front();
+      backlog_first_chunk_++;
     }
     listener = update_listener_;
   }
@@ -519,8 +577,9 @@ Result<bool> DBImpl::ReadUpdatesSince(uint64_t after, size_t max_bytes,
                              });
   size_t bytes = 0;
   for (; it != backlog_.end() && (bytes < max_bytes || batches->empty()); ++it) {
-    batches->push_back(it->contents);
-    bytes += it->contents.size();
+    const std::string& chunk = backlog_chunks_[it->chunk - backlog_first_chunk_];
+    batches->emplace_back(chunk.data() + it->offset, it->size);
+    bytes += it->size;
   }
   return true;
 }
@@ -574,17 +633,23 @@ void DBImpl::AddSyncWaiter(uint64_t target, std::function<void(Status)> done) {
 // ------------------------------------------------------------------ reads
 
 void DBImpl::InstallSuperVersion() {
-  auto sv = std::make_shared<SuperVersion>();
-  sv->mem = mem_;
-  for (auto it = imm_.rbegin(); it != imm_.rend(); ++it) sv->imm.push_back(it->mem);
-  sv->version = versions_->current();
-  super_version_ = std::move(sv);
+  auto fresh = std::make_shared<SuperVersion>();
+  fresh->mem = mem_;
+  for (auto it = imm_.rbegin(); it != imm_.rend(); ++it) fresh->imm.push_back(it->mem);
+  fresh->version = versions_->current();
+  std::shared_ptr<const SuperVersion> sv = std::move(fresh);
+  std::lock_guard<std::mutex> sv_lock(sv_mu_);
+  super_version_.swap(sv);
+  // sv_lock goes out of scope before sv: the old one is released after sv_mu_.
 }
 
 std::shared_ptr<const DBImpl::SuperVersion> DBImpl::PinSuperVersion(uint64_t* seq,
                                                                     const ReadOptions& ro) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  // The sequence first: every write at or below it went into a memtable that
+  // the super version installed at that moment or any later one holds (as
+  // the memtable, an immutable one, or, flushed, a table in its version).
   *seq = ro.snapshot != nullptr ? ro.snapshot->sequence() : versions_->last_sequence();
+  std::lock_guard<std::mutex> lock(sv_mu_);
   return super_version_;
 }
 

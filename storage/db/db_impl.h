@@ -17,7 +17,8 @@
 // Rejected alternative: fsync in the leader (leveldb's way). It makes every
 // waiting writer, including the server's I/O threads, sleep through the fsync.
 //
-// Lock order: manifest_mu_ (inside VersionSet) -> mutex_ -> wal_buf_mu_ -> sync_mu_.
+// Lock order: manifest_mu_ (inside VersionSet) -> mutex_ -> wal_buf_mu_ -> sync_mu_;
+// sv_mu_ is innermost (held only to copy or swap super_version_).
 // compaction_mu_ serialises compactions (background and CompactRange) and is
 // taken before mutex_. No lock but compaction_mu_/manifest_mu_ is held across
 // file I/O; those two only ever block other compactions / version changes.
@@ -129,7 +130,11 @@ class DBImpl final : public DB {
   std::shared_ptr<MemTable> mem_;                       // GUARDED_BY(mutex_)
   uint64_t mem_log_number_ = 0;                         // GUARDED_BY(mutex_)
   std::deque<ImmMem> imm_;                              // GUARDED_BY(mutex_), oldest first
-  std::shared_ptr<const SuperVersion> super_version_;   // GUARDED_BY(mutex_)
+  // Replaced under mutex_ AND sv_mu_; read under either. Readers (Get,
+  // NewIterator) pin it under sv_mu_ alone, so they never wait for a write
+  // leader's or a background thread's mutex_ critical section.
+  std::shared_ptr<const SuperVersion> super_version_;
+  std::mutex sv_mu_;  // innermost: nothing else is taken while it is held
   // The live WAL. Records are appended by the write leader and flushed to the
   // OS by the leader, FlushWal() or the sync thread, all under wal_buf_mu_
   // (held across at most one write(2) of <= 64 KiB, never across fsync).
@@ -172,12 +177,20 @@ class DBImpl final : public DB {
   // Replication backlog: WAL records in sequence order, bounded in bytes.
   // backlog_start_ is the last sequence before the oldest record kept, so a
   // reader that has applied up to backlog_start_ or later can continue.
+  // A record's bytes are stored back to back in backlog_chunks_, so keeping
+  // one costs a memcpy instead of an allocation per write group; `chunk` is an
+  // absolute chunk number (backlog_chunks_[chunk - backlog_first_chunk_]).
+  // A chunk is dropped once no record kept points into it.
   struct BacklogRecord {
     uint64_t last_sequence;
-    std::string contents;
+    uint64_t chunk;
+    size_t offset;
+    size_t size;
   };
   std::mutex backlog_mu_;
   std::deque<BacklogRecord> backlog_;       // GUARDED_BY(backlog_mu_)
+  std::deque<std::string> backlog_chunks_;  // GUARDED_BY(backlog_mu_)
+  uint64_t backlog_first_chunk_ = 0;        // GUARDED_BY(backlog_mu_)
   size_t backlog_bytes_ = 0;                // GUARDED_BY(backlog_mu_)
   uint64_t backlog_start_ = 0;              // GUARDED_BY(backlog_mu_)
   std::shared_ptr<std::function<void()>> update_listener_;  // GUARDED_BY(backlog_mu_)

@@ -6,14 +6,10 @@ namespace lsmdb::storage {
 
 namespace {
 
-// Builds "varint32 klen | user_key | tag" for skiplist lookups, on the stack
-// for ordinary keys so Get does not allocate.
+// Builds "varint32 klen | user_key | tag" from an internal key for the
+// iterator's seeks, on the stack for ordinary keys so they do not allocate.
 class LookupKey {
  public:
-  LookupKey(std::string_view user_key, uint64_t tag) {
-    Init(user_key.data(), user_key.size(), tag);
-  }
-  // From an already-built internal key.
   explicit LookupKey(std::string_view internal_key) {
     assert(internal_key.size() >= 8);
     Init(internal_key.data(), internal_key.size() - 8,
@@ -98,9 +94,10 @@ void MemTable::Add(uint64_t seq, ValueType type, std::string_view user_key,
 
 MemTable::GetResult MemTable::Get(std::string_view user_key, uint64_t snapshot_seq,
                                   std::string* value) const {
-  LookupKey lkey(user_key, PackTag(snapshot_seq, kValueTypeForSeek));
+  // The search target is the user key and tag themselves: nothing to encode.
   Table::Iterator iter(&table_);
-  iter.Seek(lkey.entry());
+  const uint64_t tag = PackTag(snapshot_seq, kValueTypeForSeek);
+  iter.SeekDecoded(KeyComparator::Decoded{user_key.data(), user_key.size(), tag});
   if (!iter.Valid()) return GetResult::kNotPresent;
   // The first entry >= lookup key is the newest with sequence <= snapshot_seq,
   // if its user key matches.

@@ -16,11 +16,21 @@
 //      with a release store into the predecessor's next pointer; readers load
 //      next pointers with acquire. So a reader that reaches a node sees its key.
 //   3. Level 0 holds every key in order; level i > 0 holds about 1/4^i of them.
+//   4. (Writer only) Each insert hint is an array `prev` with, for every
+//      level i, prev[i] a node (or head_) and key(prev[i]) <= key(prev[0]) in
+//      list order. Nodes never move, so this stays true whatever is inserted
+//      later; a hint is used for a new key x only after checking
+//      prev[0] < x < prev[i]->next[i] for each level i it links, which makes
+//      prev[i] x's exact predecessor there.
 //
 // Key must be a trivially copyable value (e.g. const char* into the arena).
 // Comparator: `int operator()(const Key& a, const Key& b) const` returning <0, 0, >0.
+// Optional hook: a comparator with `Decoded Decode(const Key&) const` and
+// `int operator()(const Key& node_key, const Decoded& target) const` has each
+// search target decoded once per search rather than once per node compared.
 // Inserting a key that compares equal to one present is not allowed.
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <cstdint>
@@ -87,6 +97,11 @@ class SkipList {
     }
     // First entry >= target.
     void Seek(const Key& target) { node_ = list_->FindGreaterOrEqual(target, nullptr); }
+    // As Seek, with a target already in the comparator's Decoded form.
+    template <typename T>
+    void SeekDecoded(const T& target) {
+      node_ = list_->FindGreaterOrEqualImpl(target, nullptr);
+    }
     // Last entry <= target.
     void SeekForPrev(const Key& target) {
       node_ = list_->FindLessOrEqual(target);
@@ -113,18 +128,30 @@ class SkipList {
   // Links x (of the given height) into the list.
   void Link(Node* x, int height);
   int RandomHeight();
-  bool Equal(const Key& a, const Key& b) const { return compare_(a, b) == 0; }
-  // True iff key is strictly after the key in n (nullptr counts as +infinity).
-  bool KeyIsAfterNode(const Key& key, Node* n) const {
-    return n != nullptr && compare_(n->key, key) < 0;
+  bool Equal(const Key& a, const Key& b) const { return compare_(a, Target(b)) == 0; }
+  // The search form of a key: Comparator::Decode(key) if there is one.
+  auto Target(const Key& key) const {
+    if constexpr (requires { compare_.Decode(key); }) {
+      return compare_.Decode(key);
+    } else {
+      return key;
+    }
   }
   // First node >= key, or nullptr. Fills prev[level] with the last node < key
   // at every level when prev is non-null.
-  Node* FindGreaterOrEqual(const Key& key, Node** prev) const;
+  Node* FindGreaterOrEqual(const Key& key, Node** prev) const {
+    return FindGreaterOrEqualImpl(Target(key), prev);
+  }
+  template <typename T>
+  Node* FindGreaterOrEqualImpl(const T& target, Node** prev) const;
   // Last node < key, or head_.
-  Node* FindLessThan(const Key& key) const;
+  Node* FindLessThan(const Key& key) const { return FindLessThanImpl(Target(key)); }
+  template <typename T>
+  Node* FindLessThanImpl(const T& target) const;
   // Last node <= key, or head_.
-  Node* FindLessOrEqual(const Key& key) const;
+  Node* FindLessOrEqual(const Key& key) const { return FindLessOrEqualImpl(Target(key)); }
+  template <typename T>
+  Node* FindLessOrEqualImpl(const T& target) const;
   // Last node, or head_ if empty.
   Node* FindLast() const;
 
@@ -138,6 +165,32 @@ class SkipList {
   // Between AllocateKey and InsertAllocated: the node waiting to be linked.
   Node* pending_ = nullptr;
   int pending_height_ = 0;
+
+  // Insert hints (invariant 4): the predecessors just before and just after
+  // each of the last kHints / 2 inserted nodes. The memtable's usual inserts
+  // land next to a recent one (a new version of a hot key goes right before
+  // the previous version; list elements and other ascending keys right after
+  // the previous one; a command's metadata and element records alternate), so
+  // checking a hint costs one or two comparisons with nodes still in cache,
+  // against a dozen or more for a search from the top.
+  // Levels at or above the list's height are head_ in every hint (they were
+  // never written otherwise: the height only grows), so only the levels below
+  // it are copied.
+  static constexpr int kHints = 4;
+  struct Hint {
+    Node* prev[kMaxHeight];
+  };
+  // Fills prev[0, GetMaxHeight()) from the first hint valid for target at
+  // levels [0, height).
+  template <typename T>
+  bool TryHints(const T& target, int height, Node** prev) const;
+  Hint hints_[kHints];  // pairs (before, after): [0, 1] and [2, 3]
+  int newest_pair_ = 0;
+  // Random inserts never match a hint: after kHintMissLimit misses in a row
+  // the hints are only probed every 16th insert, until one matches again.
+  static constexpr int kHintMissLimit = 8;
+  int hint_misses_ = 0;
+  unsigned hint_probe_ = 0;
 };
 
 template <typename Key, class Comparator>
@@ -215,14 +268,18 @@ int SkipList<Key, Comparator>::RandomHeight() {
 }
 
 template <typename Key, class Comparator>
-typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindGreaterOrEqual(
-    const Key& key, Node** prev) const {
+template <typename T>
+typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindGreaterOrEqualImpl(
+    const T& target, Node** prev) const {
   Node* x = head_;
   int level = GetMaxHeight() - 1;
   Node* last_checked = nullptr;  // avoids re-comparing the same node one level down
   while (true) {
     Node* next = x->Next(level);
-    if (next != last_checked && KeyIsAfterNode(key, next)) {
+    // The node after next is the one compared next if the search moves right
+    // (the likelier way): start its cache miss now, during this comparison.
+    if (next != nullptr) __builtin_prefetch(next->NoBarrierNext(level));
+    if (next != last_checked && next != nullptr && compare_(next->key, target) < 0) {
       x = next;
     } else {
       if (prev != nullptr) prev[level] = x;
@@ -234,14 +291,15 @@ typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindGreater
 }
 
 template <typename Key, class Comparator>
-typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLessThan(
-    const Key& key) const {
+template <typename T>
+typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLessThanImpl(
+    const T& target) const {
   Node* x = head_;
   int level = GetMaxHeight() - 1;
   while (true) {
-    assert(x == head_ || compare_(x->key, key) < 0);
+    assert(x == head_ || compare_(x->key, target) < 0);
     Node* next = x->Next(level);
-    if (next == nullptr || compare_(next->key, key) >= 0) {
+    if (next == nullptr || compare_(next->key, target) >= 0) {
       if (level == 0) return x;
       level--;
     } else {
@@ -251,13 +309,14 @@ typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLessTha
 }
 
 template <typename Key, class Comparator>
-typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLessOrEqual(
-    const Key& key) const {
+template <typename T>
+typename SkipList<Key, Comparator>::Node* SkipList<Key, Comparator>::FindLessOrEqualImpl(
+    const T& target) const {
   Node* x = head_;
   int level = GetMaxHeight() - 1;
   while (true) {
     Node* next = x->Next(level);
-    if (next == nullptr || compare_(next->key, key) > 0) {
+    if (next == nullptr || compare_(next->key, target) > 0) {
       if (level == 0) return x;
       level--;
     } else {
@@ -289,6 +348,36 @@ SkipList<Key, Comparator>::SkipList(Comparator cmp, Arena* arena)
       max_height_(1),
       rnd_(0x9E3779B97F4A7C15ull) {
   for (int i = 0; i < kMaxHeight; i++) head_->SetNext(i, nullptr);
+  for (Hint& h : hints_) {
+    for (int i = 0; i < kMaxHeight; i++) h.prev[i] = head_;
+  }
+}
+
+template <typename Key, class Comparator>
+template <typename T>
+bool SkipList<Key, Comparator>::TryHints(const T& target, int height, Node** prev) const {
+  static_assert(kHints == 4, "two pairs of hints");
+  const int order[kHints] = {2 * newest_pair_, 2 * newest_pair_ + 1, 2 - 2 * newest_pair_,
+                             3 - 2 * newest_pair_};
+  for (int k = 0; k < kHints; k++) {
+    const Hint& h = hints_[order[k]];
+    // prev[0] < target (head_ is before everything).
+    if (h.prev[0] != head_ && !(compare_(h.prev[0]->key, target) < 0)) continue;
+    bool ok = true;
+    Node* checked = nullptr;  // the same successor often repeats level to level
+    for (int i = 0; i < height && ok; i++) {
+      Node* next = h.prev[i]->NoBarrierNext(i);  // only the writer changes links
+      if (next != nullptr && next != checked) {
+        ok = compare_(next->key, target) > 0;
+        checked = next;
+      }
+    }
+    if (!ok) continue;
+    const int top = std::max(GetMaxHeight(), height);
+    for (int i = 0; i < top; i++) prev[i] = h.prev[i];
+    return true;
+  }
+  return false;
 }
 
 template <typename Key, class Comparator>
@@ -300,21 +389,39 @@ void SkipList<Key, Comparator>::Insert(const Key& key) {
 template <typename Key, class Comparator>
 void SkipList<Key, Comparator>::Link(Node* x, int height) {
   Node* prev[kMaxHeight];
-  Node* next = FindGreaterOrEqual(x->key, prev);
-  assert(next == nullptr || !Equal(x->key, next->key));
-  (void)next;
+  const auto target = Target(x->key);
+  const bool probe = hint_misses_ < kHintMissLimit || (++hint_probe_ & 15) == 0;
+  bool hinted = probe && TryHints(target, height, prev);
+  if (probe) hint_misses_ = hinted ? 0 : hint_misses_ + 1;
+  if (!hinted) {
+    Node* next = FindGreaterOrEqualImpl(target, prev);
+    assert(next == nullptr || compare_(next->key, target) > 0);
+    (void)next;
+    // Above the list's height head_ is every key's predecessor.
+    for (int i = GetMaxHeight(); i < height; i++) prev[i] = head_;
+  }
 
   if (height > GetMaxHeight()) {
-    for (int i = GetMaxHeight(); i < height; i++) prev[i] = head_;
     // A reader seeing the new height before the node is linked finds head_'s
     // null pointers at the new levels and drops down: harmless.
     max_height_.store(height, std::memory_order_relaxed);
   }
+  const int top = GetMaxHeight();  // prev is filled below top
 
   for (int i = 0; i < height; i++) {
     // The relaxed store is enough: the release store into prev[i] publishes x.
     x->NoBarrierSetNext(i, prev[i]->NoBarrierNext(i));
     prev[i]->SetNext(i, x);
+  }
+
+  // Hints for the next inserts: x's predecessors, and the predecessors of a
+  // key just after x (x itself at the levels x is on).
+  newest_pair_ ^= 1;
+  Hint& before = hints_[2 * newest_pair_];
+  Hint& after = hints_[2 * newest_pair_ + 1];
+  for (int i = 0; i < top; i++) {
+    before.prev[i] = prev[i];
+    after.prev[i] = i < height ? x : prev[i];
   }
 }
 

@@ -462,6 +462,133 @@ class Replication(unittest.TestCase):
         pr.config_set("min-replicas-to-write", "0")
         self.assertTrue(pr.set("k", "w"))
 
+    def test_masterauth_and_masteruser(self):
+        p = self.start("--requirepass", "s3cret")
+        pr = p.client(password="s3cret")
+        pr.set("k", "v")
+        # No masterauth: the primary refuses (NOAUTH); the replica logs it and retries.
+        rep = self.start(*replica_args(p.port))
+        rr = rep.client()
+        wait_until(lambda: "NOAUTH" in rep.read_log(), what="NOAUTH logged")
+        self.assertFalse(link_up(rr))
+        self.assertEqual(info(pr, "replication")["connected_slaves"], 0)
+        # Wrong password: "Unable to AUTH to MASTER", still down.
+        rr.config_set("masterauth", "wrong")
+        wait_until(lambda: "Unable to AUTH to MASTER" in rep.read_log(), what="AUTH failure")
+        self.assertFalse(link_up(rr))
+        # The right one at run time: the next retry syncs.
+        rr.config_set("masterauth", "s3cret")
+        self.assertEqual(rr.config_get("masterauth"), {"masterauth": "s3cret"})
+        wait_until(lambda: link_up(rr), what="link up with masterauth")
+        pr.set("k2", "v2")
+        self.assertEqual(pr.wait(1, 10000), 1)
+        self.assertEqual(rr.get("k"), b"v")
+        self.assertEqual(rr.get("k2"), b"v2")
+        # An ACL user with just what replication needs (--masteruser).
+        pr.execute_command("ACL", "SETUSER", "replicator", "on", ">rpw",
+                           "+psync", "+replconf", "+ping")
+        rep2 = self.start(*replica_args(p.port, "--masteruser", "replicator",
+                                        "--masterauth", "rpw"))
+        wait_until(lambda: link_up(rep2.client()), what="link up as ACL user")
+        pr.set("k3", "v3")
+        self.assertEqual(pr.wait(2, 10000), 2)
+        self.assertEqual(rep2.client().get("k3"), b"v3")
+
+    def test_replicated_writes_touch_watched_keys(self):
+        p = self.start()
+        pr = p.client()
+        pr.set("w", "1")
+        pr.hset("h", mapping={"f": "1", "g": "1"})
+        pr.set("untouched", "1")
+        rep = self.start(*replica_args(p.port))
+        rr = rep.client()
+        wait_until(lambda: link_up(rr), what="link up")
+        self.assertEqual(pr.wait(1, 10000), 1)
+
+        def exec_after(watch, write):
+            tx = rep.client()
+            tx.execute_command("WATCH", *watch)
+            tx.execute_command("MULTI")
+            tx.execute_command("GET", "untouched")
+            write()
+            self.assertEqual(pr.wait(1, 10000), 1)
+            return tx.execute_command("EXEC")
+
+        # A string overwrite, a hash field update (element record only), a
+        # key created after WATCH, a DEL, FLUSHALL: EXEC aborts (nil).
+        self.assertIsNone(exec_after(["w"], lambda: pr.set("w", "2")))
+        self.assertIsNone(exec_after(["h"], lambda: pr.hset("h", "f", "2")))
+        self.assertIsNone(exec_after(["new"], lambda: pr.set("new", "1")))
+        self.assertIsNone(exec_after(["w"], lambda: pr.delete("w")))
+        self.assertIsNone(exec_after(["h"], lambda: pr.flushall()))
+        # A write to another key does not.
+        pr.set("untouched", "1")
+        self.assertEqual(pr.wait(1, 10000), 1)  # replicated before the WATCH
+        self.assertEqual(exec_after(["untouched"], lambda: pr.set("other", "1")), [b"1"])
+
+    def test_replicated_push_wakes_blocked_client(self):
+        p = self.start()
+        pr = p.client()
+        a = self.start()
+        result = {}
+
+        def blpop():
+            c = a.client(socket_timeout=30)
+            try:
+                result["reply"] = c.blpop("q", 20)
+            except redis.ResponseError as e:
+                result["error"] = str(e)
+            result["at"] = time.time()
+
+        t = threading.Thread(target=blpop)
+        t.start()
+        wait_until(lambda: any(c.get("cmd") == "blpop" for c in a.client().client_list()),
+                   what="client blocked")
+        time.sleep(0.2)
+        # a turns into a replica with its client still blocked; the replicated
+        # push wakes it (and, a replica, a retried pop is refused: READONLY).
+        a.client().execute_command("REPLICAOF", "127.0.0.1", p.port)
+        wait_until(lambda: link_up(a.client()), what="link up")
+        pushed = time.time()
+        pr.rpush("q", "x")
+        t.join(25)
+        self.assertFalse(t.is_alive())
+        self.assertLess(result["at"] - pushed, 5)
+        self.assertIn("read only replica", result.get("error", ""))
+        self.assertEqual(a.client().lrange("q", 0, -1), [b"x"])
+
+    def test_kill9_chained_replica_resumes_partially(self):
+        a = self.start()
+        ar = a.client()
+        b = self.start(*replica_args(a.port))
+        c = self.start(*replica_args(b.port))
+        wait_until(lambda: link_up(b.client()) and link_up(c.client()), what="chain up")
+        self.mixed_writes(ar, 2000, seed=8, prefix="k9")
+        self.assertEqual(ar.wait(1, 20000), 1)
+        wait_until(lambda: self.snapshot(c.client()) == self.snapshot(ar), timeout=30,
+                   interval=0.3, what="c converges")
+        b_id = info(b.client(), "replication")["master_replid"]
+        # kill -9 of the middle node: no clean shutdown, no final replid save.
+        b.stop(sig=signal.SIGKILL)
+        b.start()
+        br = b.client()
+        wait_until(lambda: link_up(br) and link_up(c.client()), what="chain up again")
+        bi = info(br, "replication")
+        self.assertNotEqual(bi["master_replid"], b_id)
+        self.assertEqual(bi["master_replid2"], b_id)
+        # b resumed from a, and c from b, both by partial resync.
+        self.assertEqual(self.sync_stats(ar), (2 - 1, 1, 0))
+        self.assertEqual(self.sync_stats(br), (0, 1, 0))
+        self.mixed_writes(ar, 1000, seed=9, prefix="after")
+        self.assertEqual(ar.wait(1, 20000), 1)
+        wait_until(lambda: self.snapshot(c.client()) == self.snapshot(ar), timeout=30,
+                   interval=0.3, what="c converges again")
+        # A clean restart keeps the id itself.
+        b_id = info(br, "replication")["master_replid"]
+        b.restart()
+        wait_until(lambda: link_up(c.client()), what="c up after b's clean restart")
+        self.assertEqual(info(b.client(), "replication")["master_replid"], b_id)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -104,6 +104,43 @@ class SetCommands(ServerTestCase):
         self.assertEqual(sorted(popped), sorted(m.encode() for m in members))
         self.assertEqual(r.exists("s"), 0)
 
+    def test_spop_half_of_a_large_set_stays_fast(self):
+        # SPOP rewrites the survivors into a fresh version as tombstones pile
+        # up (set.h): members, TTL and a running SSCAN survive it.
+        r = self.r
+        n = 20000
+        pipe = r.pipeline(transaction=False)
+        for i in range(0, n, 1000):
+            pipe.sadd("s", *["member:%d" % j for j in range(i, i + 1000)])
+        pipe.expire("s", 1000)
+        pipe.execute()
+        cursor, first_page = r.sscan("s", 0, count=100)
+        self.assertNotEqual(cursor, 0)
+        popped = []
+        start = time.time()
+        for _ in range(10):
+            pipe = r.pipeline(transaction=False)
+            for _ in range(900):
+                pipe.spop("s")
+            pipe.spop("s", 100)
+            for reply in pipe.execute():
+                popped.extend(reply if isinstance(reply, list) else [reply])
+        elapsed = time.time() - start
+        self.assertEqual(len(popped), n // 2)
+        self.assertEqual(len(set(popped)), n // 2)
+        self.assertEqual(r.scard("s"), n // 2)
+        self.assertGreater(r.ttl("s"), 900)
+        rest = set(r.smembers("s"))
+        self.assertEqual(len(rest), n // 2)
+        self.assertFalse(rest & set(popped))
+        # Every member present for the whole scan is returned by it.
+        seen = set(first_page)
+        while cursor != 0:
+            cursor, page = r.sscan("s", cursor, count=500)
+            seen.update(page)
+        self.assertEqual(rest - seen, set())
+        self.assertLess(elapsed, 30)
+
     def test_srandmember(self):
         r = self.r
         self.assertIsNone(r.srandmember("nokey"))

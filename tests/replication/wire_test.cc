@@ -1,5 +1,10 @@
 #include "replication/wire.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
 #include <catch2/catch.hpp>
 
 #include "lsmdb/write_batch.h"
@@ -54,6 +59,45 @@ TEST_CASE("frames parse back with the request parser, binary-safe", "[replicatio
   REQUIRE(parser.Parse(rest, &used) == resp::RequestParser::Outcome::kCommand);
   CHECK(parser.args().size() == 1);
   CHECK(used == rest.size());
+}
+
+TEST_CASE("a frame is exactly RESP: array header, then one bulk per part", "[replication][wire]") {
+  std::string out = "x";
+  AppendFrame(&out, {"CHUNK", "f", "0", std::string(1000, 'z')});
+  CHECK(out == "x*4\r\n$5\r\nCHUNK\r\n$1\r\nf\r\n$1\r\n0\r\n$1000\r\n" +
+                   std::string(1000, 'z') + "\r\n");
+}
+
+TEST_CASE("ReadSome drains a socket in one call and reports EOF after the data",
+          "[replication][wire]") {
+  int sv[2];
+  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+  SetNonBlocking(sv[0]);
+  // Nothing there: OK at once, nothing read.
+  std::string buf = "pre";
+  REQUIRE(ReadSome(sv[0], &buf, 0).ok());
+  CHECK(buf == "pre");
+  // More than one read step (256 KiB), less than the 4 MiB cap.
+  std::string data(700 * 1024, '\0');
+  for (size_t i = 0; i < data.size(); i++) data[i] = static_cast<char>(i * 7);
+  bool written = false;
+  std::thread writer([&] {
+    written = WriteAll(sv[1], data, NowMs() + 10000).ok();
+    shutdown(sv[1], SHUT_WR);
+  });
+  Status s;
+  while (buf.size() < 3 + data.size() && (s = ReadSome(sv[0], &buf, 1000)).ok()) {
+  }
+  writer.join();
+  REQUIRE(written);
+  REQUIRE(s.ok());
+  CHECK(buf == "pre" + data);
+  // Then EOF is an error ("connection closed").
+  Status eof;
+  for (int i = 0; i < 10 && eof.ok(); i++) eof = ReadSome(sv[0], &buf, 1000);
+  CHECK_FALSE(eof.ok());
+  close(sv[0]);
+  close(sv[1]);
 }
 
 TEST_CASE("unsigned integers parse strictly", "[replication][wire]") {

@@ -1,8 +1,12 @@
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
+#include <thread>
 
+#include "src/server/dispatcher.h"
 #include "src/server/error_reply.h"
 #include "src/server/redis_error.h"
+#include "src/types/clock.h"
 #include "tests/src/harness.h"
 
 namespace lsmdb::server {
@@ -78,6 +82,40 @@ TEST_CASE("Command statistics count calls, rejections and failures", "[src][disp
       std::string::npos);
   CHECK(info.find("cmdstat_select:calls=1,") != std::string::npos);
   CHECK(info.find("failed_calls=1") != std::string::npos);
+}
+
+TEST_CASE("The command clock reads the time once per command inside a scope",
+          "[src][dispatcher]") {
+  test::Harness h;
+  // Outside a scope: the system clock.
+  int64_t before = RealClockMs();
+  int64_t now = CommandClockWallMs();
+  CHECK(now >= before);
+  CHECK(now <= RealClockMs());
+  {
+    CommandClockScope scope;
+    // The wall time advances with each command's end, not in between.
+    const int64_t t0 = CommandClockWallMs();
+    CHECK(t0 >= before);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(CommandClockWallMs() == t0);
+    CHECK(h.Run({"set", "k", "v", "px", "100000"}) == "+OK\r\n");
+    const int64_t t1 = CommandClockWallMs();
+    CHECK(t1 >= t0 + 20);
+    CHECK(t1 <= RealClockMs() + 1);
+    // The first command in the scope is charged from the scope's start.
+    std::string info = h.Run({"info", "commandstats"});
+    const size_t at = info.find("cmdstat_set:calls=1,usec=");
+    REQUIRE(at != std::string::npos);
+    CHECK(std::stoll(info.substr(at + 25)) >= 20000);
+    // Expiry uses the scope's clock: the key is there, with its TTL.
+    std::string pttl = h.Run({"pttl", "k"});
+    CHECK(pttl.rfind(":", 0) == 0);
+    CHECK(std::stoll(pttl.substr(1)) > 99000);
+  }
+  // Closed: the system clock again.
+  before = RealClockMs();
+  CHECK(CommandClockWallMs() >= before);
 }
 
 }  // namespace lsmdb::server

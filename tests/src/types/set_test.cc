@@ -123,6 +123,42 @@ TEST_CASE("SPOP empties a 1000-member set one member at a time, each member once
   CHECK(*f.keyspace->Type(0, "s") == RedisType::kNone);
 }
 
+TEST_CASE("SPOP rewrites a set whose range filled with tombstones, keeping members and TTL",
+          "[src][types][set]") {
+  KeyspaceFixture f;
+  Set s(*f.keyspace);
+  AddRange(f, "s", 3000, "m:");
+  const int64_t expire_at = f.keyspace->NowMs() + 3600000;
+  REQUIRE(*f.keyspace->Expire(*f.committer, 0, "s", expire_at, 0));
+  auto version = [&] {
+    auto meta = f.keyspace->LookupMeta(0, "s");
+    REQUIRE(meta.ok());
+    REQUIRE(meta->has_value());
+    return (*meta)->version;
+  };
+  const uint64_t first = version();
+  std::set<std::string> popped;
+  std::set<uint64_t> versions{first};
+  // 2999 pops in ones and threes: the survivors move to new versions as the
+  // tombstones pile up (an eighth of the survivors, at least 256).
+  for (int i = 0; popped.size() < 2999; ++i) {
+    const uint64_t n = std::min<uint64_t>(i % 2 == 0 ? 1 : 3, 2999 - popped.size());
+    auto r = s.Pop(*f.committer, 0, "s", n);
+    REQUIRE(r.ok());
+    REQUIRE(r->size() == n);
+    for (const std::string& m : *r) CHECK(popped.insert(m).second);
+    versions.insert(version());
+    REQUIRE(*s.Card(0, "s") == static_cast<int64_t>(3000 - popped.size()));
+  }
+  CHECK(versions.size() > 2);
+  const Strings rest = Members(f, "s");
+  REQUIRE(rest.size() == 1);
+  CHECK(popped.count(rest[0]) == 0);
+  auto when = f.keyspace->ExpireTime(0, "s");
+  REQUIRE(when.ok());
+  CHECK(*when == expire_at);
+}
+
 TEST_CASE("SRANDMEMBER follows Redis's count semantics", "[src][types][set]") {
   KeyspaceFixture f;
   Set s(*f.keyspace);

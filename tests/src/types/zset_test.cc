@@ -32,7 +32,7 @@ ZAddResult Add(KeyspaceFixture& f, std::string_view key,
 }
 
 Members All(KeyspaceFixture& f, std::string_view key, bool reverse = false) {
-  auto r = ZRangeByRank(*f.keyspace, 0, key, 0, -1, reverse);
+  auto r = ZRange(*f.keyspace, 0, key, ZRangeQuery::Rank(0, -1, reverse));
   REQUIRE(r.ok());
   return *r;
 }
@@ -52,6 +52,17 @@ LexRange Lex(std::string_view min, std::string_view max) {
   REQUIRE(ParseLexBound(min, &r.min));
   REQUIRE(ParseLexBound(max, &r.max));
   return r;
+}
+
+lsmdb::Result<int64_t> Store(KeyspaceFixture& f, std::string_view dst, const ZCombineSpec& spec) {
+  return ZCombineStore(*f.keyspace, *f.committer, 0, dst, spec);
+}
+
+Members Combine(KeyspaceFixture& f, const ZCombineSpec& spec) {
+  auto r = ZCombine(*f.keyspace, 0, spec);
+  INFO(r.status().ToString());
+  REQUIRE(r.ok());
+  return *r;
 }
 
 bool Exists(KeyspaceFixture& f, std::string_view key) {
@@ -169,16 +180,16 @@ TEST_CASE("Ranks and rank ranges", "[types][zset]") {
   auto r = ZRank(*f.keyspace, 0, "z", "zz", false);
   REQUIRE(r.ok());
   CHECK_FALSE(r->has_value());
-  auto range = ZRangeByRank(*f.keyspace, 0, "z", 1, 2, false);
+  auto range = ZRange(*f.keyspace, 0, "z", ZRangeQuery::Rank(1, 2, false));
   REQUIRE(range.ok());
   CHECK(Names(*range) == std::vector<std::string>{"a", "b"});
-  range = ZRangeByRank(*f.keyspace, 0, "z", 3, 10, false);  // walks from the far end
+  range = ZRange(*f.keyspace, 0, "z", ZRangeQuery::Rank(3, 10, false));  // walks from the far end
   REQUIRE(range.ok());
   CHECK(Names(*range) == std::vector<std::string>{"c", "d"});
-  range = ZRangeByRank(*f.keyspace, 0, "z", 0, 1, true);
+  range = ZRange(*f.keyspace, 0, "z", ZRangeQuery::Rank(0, 1, true));
   REQUIRE(range.ok());
   CHECK(Names(*range) == std::vector<std::string>{"d", "c"});
-  range = ZRangeByRank(*f.keyspace, 0, "z", -1, -1, true);
+  range = ZRange(*f.keyspace, 0, "z", ZRangeQuery::Rank(-1, -1, true));
   REQUIRE(range.ok());
   CHECK(Names(*range) == std::vector<std::string>{"e"});
 }
@@ -186,39 +197,40 @@ TEST_CASE("Ranks and rank ranges", "[types][zset]") {
 TEST_CASE("Score and lex ranges with bounds and LIMIT", "[types][zset]") {
   KeyspaceFixture f;
   Add(f, "z", {{1, "a"}, {2, "b"}, {2, "c"}, {3, "d"}, {kInf, "i"}, {-kInf, "m"}});
-  auto r = ZRangeByScore(*f.keyspace, 0, "z", Scores(1, 2), false, {});
+  auto r = ZRange(*f.keyspace, 0, "z", ZRangeQuery::Score(Scores(1, 2), false, {}));
   REQUIRE(r.ok());
   CHECK(Names(*r) == std::vector<std::string>{"a", "b", "c"});
-  r = ZRangeByScore(*f.keyspace, 0, "z", Scores(1, 3, true, true), false, {});
+  r = ZRange(*f.keyspace, 0, "z", ZRangeQuery::Score(Scores(1, 3, true, true), false, {}));
   REQUIRE(r.ok());
   CHECK(Names(*r) == std::vector<std::string>{"b", "c"});
-  r = ZRangeByScore(*f.keyspace, 0, "z", Scores(-kInf, kInf), true, RangeLimit{1, 2});
+  r = ZRange(*f.keyspace, 0, "z", ZRangeQuery::Score(Scores(-kInf, kInf), true, RangeLimit{1, 2}));
   REQUIRE(r.ok());
   CHECK(Names(*r) == std::vector<std::string>{"d", "c"});
-  r = ZRangeByScore(*f.keyspace, 0, "z", Scores(2, 3, false, true), true, {});
+  r = ZRange(*f.keyspace, 0, "z", ZRangeQuery::Score(Scores(2, 3, false, true), true, {}));
   REQUIRE(r.ok());
   CHECK(Names(*r) == std::vector<std::string>{"c", "b"});
-  r = ZRangeByScore(*f.keyspace, 0, "z", Scores(3, 1), false, {});
+  r = ZRange(*f.keyspace, 0, "z", ZRangeQuery::Score(Scores(3, 1), false, {}));
   REQUIRE(r.ok());
   CHECK(r->empty());
-  r = ZRangeByScore(*f.keyspace, 0, "z", Scores(-kInf, kInf), false, RangeLimit{-1, 2});
+  r = ZRange(*f.keyspace, 0, "z",
+             ZRangeQuery::Score(Scores(-kInf, kInf), false, RangeLimit{-1, 2}));
   REQUIRE(r.ok());
   CHECK(r->empty());
-  auto c = ZCount(*f.keyspace, 0, "z", Scores(-kInf, 2));
+  auto c = ZCountRange(*f.keyspace, 0, "z", ZRangeQuery::Score(Scores(-kInf, 2)));
   REQUIRE(c.ok());
   CHECK(*c == 4);
 
   Add(f, "lex", {{0, "a"}, {0, "b"}, {0, "c"}, {0, "d"}, {0, ""}});
-  auto l = ZRangeByLex(*f.keyspace, 0, "lex", Lex("[b", "(d"), false, {});
+  auto l = ZRange(*f.keyspace, 0, "lex", ZRangeQuery::Lex(Lex("[b", "(d"), false, {}));
   REQUIRE(l.ok());
   CHECK(Names(*l) == std::vector<std::string>{"b", "c"});
-  l = ZRangeByLex(*f.keyspace, 0, "lex", Lex("-", "+"), true, RangeLimit{0, 2});
+  l = ZRange(*f.keyspace, 0, "lex", ZRangeQuery::Lex(Lex("-", "+"), true, RangeLimit{0, 2}));
   REQUIRE(l.ok());
   CHECK(Names(*l) == std::vector<std::string>{"d", "c"});
-  l = ZRangeByLex(*f.keyspace, 0, "lex", Lex("(a", "[c"), true, {});
+  l = ZRange(*f.keyspace, 0, "lex", ZRangeQuery::Lex(Lex("(a", "[c"), true, {}));
   REQUIRE(l.ok());
   CHECK(Names(*l) == std::vector<std::string>{"c", "b"});
-  auto lc = ZLexCount(*f.keyspace, 0, "lex", Lex("-", "(b"));
+  auto lc = ZCountRange(*f.keyspace, 0, "lex", ZRangeQuery::Lex(Lex("-", "(b")));
   REQUIRE(lc.ok());
   CHECK(*lc == 2);  // "" and "a"
   LexBound bad;
@@ -235,10 +247,10 @@ TEST_CASE("Score and lex ranges with bounds and LIMIT", "[types][zset]") {
 TEST_CASE("ZREMRANGEBY* and ZPOP remove from both records", "[types][zset]") {
   KeyspaceFixture f;
   Add(f, "z", {{1, "a"}, {2, "b"}, {3, "c"}, {4, "d"}, {5, "e"}, {6, "f"}});
-  auto n = ZRemRangeByRank(*f.keyspace, *f.committer, 0, "z", 0, 1);
+  auto n = ZRemRange(*f.keyspace, *f.committer, 0, "z", ZRangeQuery::Rank(0, 1));
   REQUIRE(n.ok());
   CHECK(*n == 2);
-  n = ZRemRangeByScore(*f.keyspace, *f.committer, 0, "z", Scores(5, kInf, true));
+  n = ZRemRange(*f.keyspace, *f.committer, 0, "z", ZRangeQuery::Score(Scores(5, kInf, true)));
   REQUIRE(n.ok());
   CHECK(*n == 1);
   CHECK(Names(All(f, "z")) == std::vector<std::string>{"c", "d", "e"});
@@ -250,7 +262,7 @@ TEST_CASE("ZREMRANGEBY* and ZPOP remove from both records", "[types][zset]") {
   CHECK(*p == Members{{"c", 3}});
   CHECK_FALSE(Exists(f, "z"));
   Add(f, "lex", {{0, "a"}, {0, "b"}, {0, "c"}});
-  n = ZRemRangeByLex(*f.keyspace, *f.committer, 0, "lex", Lex("-", "[b"));
+  n = ZRemRange(*f.keyspace, *f.committer, 0, "lex", ZRangeQuery::Lex(Lex("-", "[b")));
   REQUIRE(n.ok());
   CHECK(*n == 2);
   CHECK(Names(All(f, "lex")) == std::vector<std::string>{"c"});
@@ -265,34 +277,120 @@ TEST_CASE("ZUNIONSTORE and ZINTERSTORE with weights, aggregates and sets", "[typ
   Add(f, "z2", {{10, "b"}, {20, "c"}, {-kInf, "i"}});
   PutSet(f, "s", {"a", "b", "c", "i"});
   const Views keys = {"z1", "z2"};
-  auto n = ZStore(*f.keyspace, *f.committer, 0, "u", keys, {}, ZAggregate::kSum, true);
+  auto n = Store(f, "u", {ZSetOp::kUnion, keys, {}, ZAggregate::kSum});
   REQUIRE(n.ok());
   CHECK(*n == 4);
   CHECK(All(f, "u") == Members{{"i", 0}, {"a", 1}, {"b", 12}, {"c", 20}});
   const std::vector<double> w = {2, 1};
-  n = ZStore(*f.keyspace, *f.committer, 0, "x", keys, w, ZAggregate::kMax, false);
+  n = Store(f, "x", {ZSetOp::kInter, keys, w, ZAggregate::kMax});
   REQUIRE(n.ok());
   CHECK(All(f, "x") == Members{{"b", 10}, {"i", kInf}});
   const Views with_set = {"z1", "s", "missing"};
-  n = ZStore(*f.keyspace, *f.committer, 0, "x", with_set, {}, ZAggregate::kMin, true);
+  n = Store(f, "x", {ZSetOp::kUnion, with_set, {}, ZAggregate::kMin});
   REQUIRE(n.ok());
   CHECK(All(f, "x") == Members{{"a", 1}, {"b", 1}, {"c", 1}, {"i", 1}});
-  n = ZStore(*f.keyspace, *f.committer, 0, "x", with_set, {}, ZAggregate::kSum, false);
+  n = Store(f, "x", {ZSetOp::kInter, with_set, {}, ZAggregate::kSum});
   REQUIRE(n.ok());
   CHECK(*n == 0);
   CHECK_FALSE(Exists(f, "x"));
   // dst may be a source, and any type is overwritten.
   REQUIRE(f.keyspace->Set(*f.committer, 0, "str", "v", SetOptions{}).ok());
-  n = ZStore(*f.keyspace, *f.committer, 0, "z1", Views{"z1", "z1"}, {}, ZAggregate::kSum, true);
+  n = Store(f, "z1", {ZSetOp::kUnion, Views{"z1", "z1"}, {}, ZAggregate::kSum});
   REQUIRE(n.ok());
   CHECK(All(f, "z1") == Members{{"a", 2}, {"b", 4}, {"i", kInf}});
-  n = ZStore(*f.keyspace, *f.committer, 0, "str", Views{"z2"}, {}, ZAggregate::kSum, true);
+  n = Store(f, "str", {ZSetOp::kUnion, Views{"z2"}, {}, ZAggregate::kSum});
   REQUIRE(n.ok());
   CHECK(*n == 3);
-  CHECK(ZStore(*f.keyspace, *f.committer, 0, "d", Views{"str", "z2"}, {}, ZAggregate::kSum, true)
+  CHECK(Store(f, "d", {ZSetOp::kUnion, Views{"str", "z2"}, {}, ZAggregate::kSum})
             .ok());  // "str" is a zset now
   REQUIRE(f.keyspace->Set(*f.committer, 0, "str2", "v", SetOptions{}).ok());
-  CHECK(ZStore(*f.keyspace, *f.committer, 0, "d", Views{"str2"}, {}, ZAggregate::kSum, true)
+  CHECK(Store(f, "d", {ZSetOp::kUnion, Views{"str2"}, {}, ZAggregate::kSum}).status().message() ==
+        kErrWrongType);
+}
+
+TEST_CASE("ZUNION, ZINTER and ZDIFF reply in zset order; ZDIFFSTORE and ZINTERCARD",
+          "[types][zset]") {
+  KeyspaceFixture f;
+  Add(f, "z1", {{1, "a"}, {2, "b"}, {3, "c"}, {kInf, "i"}});
+  Add(f, "z2", {{10, "b"}, {-1, "c"}, {-kInf, "i"}, {5, "d"}});
+  PutSet(f, "s", {"a", "d", "e"});
+  const Views keys = {"z1", "z2"};
+  CHECK(Combine(f, {ZSetOp::kUnion, keys, {}, ZAggregate::kSum}) ==
+        Members{{"i", 0}, {"a", 1}, {"c", 2}, {"d", 5}, {"b", 12}});
+  CHECK(Combine(f, {ZSetOp::kInter, keys, {}, ZAggregate::kMin}) ==
+        Members{{"i", -kInf}, {"c", -1}, {"b", 2}});
+  const std::vector<double> w = {0, 2};
+  CHECK(Combine(f, {ZSetOp::kInter, keys, w, ZAggregate::kSum}) ==
+        Members{{"i", -kInf}, {"c", -2}, {"b", 20}});  // 0 * inf = 0
+  // Sets count with score 1; absent keys are empty.
+  CHECK(Combine(f, {ZSetOp::kUnion, Views{"s", "missing"}, {}, ZAggregate::kSum}) ==
+        Members{{"a", 1}, {"d", 1}, {"e", 1}});
+  CHECK(Combine(f, {ZSetOp::kInter, Views{"z1", "missing"}, {}, ZAggregate::kSum}).empty());
+  // ZDIFF: the first source's members in no other, with their own scores.
+  CHECK(Combine(f, {ZSetOp::kDiff, Views{"z1", "s"}, {}, ZAggregate::kSum}) ==
+        Members{{"b", 2}, {"c", 3}, {"i", kInf}});
+  CHECK(Combine(f, {ZSetOp::kDiff, Views{"z1", "missing", "z2"}, {}, ZAggregate::kSum}) ==
+        Members{{"a", 1}});
+  CHECK(Combine(f, {ZSetOp::kDiff, Views{"z1", "z1"}, {}, ZAggregate::kSum}).empty());
+  CHECK(Combine(f, {ZSetOp::kDiff, Views{"missing", "z1"}, {}, ZAggregate::kSum}).empty());
+  // The same key twice in an intersection aggregates its own scores.
+  CHECK(Combine(f, {ZSetOp::kInter, Views{"s", "s"}, {}, ZAggregate::kSum}) ==
+        Members{{"a", 2}, {"d", 2}, {"e", 2}});
+
+  auto n = Store(f, "d", {ZSetOp::kDiff, Views{"z1", "z2"}, {}, ZAggregate::kSum});
+  REQUIRE(n.ok());
+  CHECK(*n == 1);
+  CHECK(All(f, "d") == Members{{"a", 1}});
+  n = Store(f, "d", {ZSetOp::kDiff, Views{"z1", "z1"}, {}, ZAggregate::kSum});
+  REQUIRE(n.ok());
+  CHECK(*n == 0);
+  CHECK_FALSE(Exists(f, "d"));  // an empty result deletes the destination
+
+  auto card = ZInterCard(*f.keyspace, 0, keys, 0);
+  REQUIRE(card.ok());
+  CHECK(*card == 3);
+  card = ZInterCard(*f.keyspace, 0, keys, 2);
+  REQUIRE(card.ok());
+  CHECK(*card == 2);
+  card = ZInterCard(*f.keyspace, 0, Views{"z1", "missing"}, 0);
+  REQUIRE(card.ok());
+  CHECK(*card == 0);
+
+  REQUIRE(f.keyspace->Set(*f.committer, 0, "str", "v", SetOptions{}).ok());
+  CHECK(ZCombine(*f.keyspace, 0, {ZSetOp::kDiff, Views{"missing", "str"}, {}, ZAggregate::kSum})
+            .status()
+            .message() == kErrWrongType);  // every source is type-checked
+  CHECK(ZInterCard(*f.keyspace, 0, Views{"str"}, 0).status().message() == kErrWrongType);
+}
+
+TEST_CASE("ZRANGESTORE stores rank, score and lex ranges and deletes dst when empty",
+          "[types][zset]") {
+  KeyspaceFixture f;
+  Add(f, "z", {{1, "a"}, {2, "b"}, {3, "c"}, {4, "d"}});
+  auto store = [&](std::string_view dst, std::string_view src, const ZRangeQuery& q) {
+    auto r = ZRangeStore(*f.keyspace, *f.committer, 0, dst, src, q);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    return *r;
+  };
+  CHECK(store("d", "z", ZRangeQuery::Rank(1, 2, true)) == 2);
+  CHECK(All(f, "d") == Members{{"b", 2}, {"c", 3}});
+  CHECK(store("d", "z", ZRangeQuery::Score(Scores(2, kInf, true), true, RangeLimit{0, 1})) == 1);
+  CHECK(All(f, "d") == Members{{"d", 4}});
+  CHECK(store("d", "z", ZRangeQuery::Lex(Lex("[b", "+"))) == 3);
+  CHECK(All(f, "d") == Members{{"b", 2}, {"c", 3}, {"d", 4}});
+  // dst may be the source, and any type is overwritten.
+  CHECK(store("z", "z", ZRangeQuery::Rank(0, 0)) == 1);
+  CHECK(All(f, "z") == Members{{"a", 1}});
+  REQUIRE(f.keyspace->Set(*f.committer, 0, "str", "v", SetOptions{}).ok());
+  CHECK(store("str", "d", ZRangeQuery::Rank(0, -1)) == 3);
+  CHECK(All(f, "str") == Members{{"b", 2}, {"c", 3}, {"d", 4}});
+  CHECK(store("d", "missing", ZRangeQuery::Rank(0, -1)) == 0);
+  CHECK_FALSE(Exists(f, "d"));
+  CHECK(store("str", "z", ZRangeQuery::Score(Scores(5, 6))) == 0);
+  CHECK_FALSE(Exists(f, "str"));
+  REQUIRE(f.keyspace->Set(*f.committer, 0, "s2", "v", SetOptions{}).ok());
+  CHECK(ZRangeStore(*f.keyspace, *f.committer, 0, "d", "s2", ZRangeQuery::Rank(0, -1))
             .status()
             .message() == kErrWrongType);
 }
