@@ -175,6 +175,7 @@ void ClusterState::ReplaceMasterLocked() {
       migrating_[s].clear();
     }
   }
+  SlotsChangedLocked();
   ResetManualFailoverLocked();
   failover_auth_sent_ = false;
   failover_auth_votes_.clear();

@@ -93,6 +93,8 @@ bool ParseLine(std::string_view line, ParsedLine* out) {
     }
     if (a < 0 || b >= kSlots || a > b) return false;
     for (int64_t x = a; x <= b; x++) out->claimed[x] = true;
+    if (!out->slots_text.empty()) out->slots_text += ' ';
+    out->slots_text += s;
   }
   return true;
 }

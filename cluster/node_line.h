@@ -17,6 +17,9 @@ namespace lsmdb::cluster {
 struct ParsedLine {
   Node node;
   std::vector<bool> claimed = std::vector<bool>(kSlots, false);
+  // The slot fields as written, ' '-separated ("0-5460 7000"): equal to
+  // FormatSlotRanges(claimed) when the writer formats canonically.
+  std::string slots_text;
   std::vector<std::pair<int, std::string>> migrating, importing;
 };
 

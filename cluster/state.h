@@ -5,8 +5,10 @@
 // importing marks, the epochs. Thread-safe: every public method takes mu_.
 //
 // The view persists in the nodes file (Redis's nodes.conf format), rewritten
-// whole (tmp + rename) after every change made by a CLUSTER command and, for
-// changes learnt over the bus, by the bus's cron (SaveIfDirty):
+// whole after every change made by a CLUSTER command and, for changes learnt
+// over the bus, by the bus's cron (SaveIfDirty). A save is fsynced (tmp file,
+// fsync, rename) except CLUSTER SETSLOT without an epoch bump, which, like
+// Redis, overwrites the file in place without fsync (SaveLocked):
 //
 //   <id> <ip>:<port>@<cport> <flags> <master|-> <ping-sent> <pong-recv> <config-epoch>
 //       <link-state> <slot>|<first>-<last> ... [<slot>->-<id>] [<slot>-<-<id>]
@@ -16,6 +18,7 @@
 // The same line format (without the migrating/importing brackets for other
 // nodes) is CLUSTER NODES's reply and the body of bus messages (bus.h).
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -68,6 +71,11 @@ struct Route {
   std::string migrating_to;  // "ip:port" when this node migrates the slot
   bool importing = false;    // this node imports the slot
   bool owner_is_my_master = false;
+  // Filled by the same Lookup (one lock, one clock read per command): the
+  // cluster state (state_ok()) and whether a manual failover pauses writes
+  // (WritesPaused()).
+  bool state_ok = false;
+  bool writes_paused = false;
 };
 
 // One contiguous run of slots with one owner, for CLUSTER SLOTS / SHARDS.
@@ -200,16 +208,29 @@ class ClusterState {
   const Node& myself() const { return *FindLocked(myid_); }
   std::string LineLocked(const Node& n, bool for_file) const;
   std::string NodesTextLocked(bool for_file) const;
-  Status SaveLocked();
+  // Rewrites the nodes file (tmp + rename); fsyncs it unless `fsync` is
+  // false (Redis's clusterSaveConfig(do_fsync)).
+  Status SaveLocked(bool fsync = true);
+  // The slot ranges owned by `id` ("0-5460 7000"), cached until the next
+  // SlotsChangedLocked(): every message and nodes-file line needs them, and
+  // computing them scans the 16384 owners.
+  const std::string& SlotRangesTextLocked(const std::string& id) const;
+  // Call after any change to owner_.
+  void SlotsChangedLocked() {
+    ranges_cache_.clear();
+    serving_cached_ = false;
+  }
   Status ParseLocked(std::string_view text);
   std::string Addr(const Node& n) const;
   uint64_t MaxEpochLocked() const;
-  bool StateOkLocked() const;
+  bool StateOkLocked() const { return StateOkLocked(Now()); }
+  bool StateOkLocked(int64_t now) const;
   void ApplySlotsLocked(Node& sender, const std::vector<bool>& claimed);
   int64_t Now() const;
   void LogLocked(const std::string& line) const;
   std::string BuildMessageLocked(std::string_view type) const;
-  std::vector<std::string> ServingMastersLocked() const;
+  // The masters owning slots, in slot order (cached, see serving_cache_).
+  const std::vector<std::string>& ServingMastersLocked() const;
   int CountSlotsLocked(const std::string& id) const;
   // failover.cc
   void FailoverCronLocked(int64_t now, CronActions* actions);
@@ -232,6 +253,24 @@ class ClusterState {
   std::vector<std::string> owner_;
   std::vector<std::string> migrating_;
   std::vector<std::string> importing_;
+  // SlotRangesTextLocked's cache: (node id, its ranges text).
+  mutable std::vector<std::pair<std::string, std::string>> ranges_cache_;
+  // ServingMastersLocked's cache (valid while serving_cached_) and the
+  // number of assigned slots, both invalidated by SlotsChangedLocked().
+  mutable bool serving_cached_ = false;
+  mutable std::vector<std::string> serving_cache_;
+  mutable int assigned_slots_ = 0;
+  // Every slot with a migrating / importing mark is in [marks_lo_,
+  // marks_hi_] (empty when lo > hi): widened with every mark set, narrowed
+  // to the marks found by each scan. Spares the nodes file, CLUSTER NODES
+  // and bus messages a scan of the 2 x 16384 marks (a reshard marks one
+  // slot at a time).
+  mutable int marks_lo_ = 0;
+  mutable int marks_hi_ = kSlots - 1;
+  void NoteMarkLocked(int slot) {
+    marks_lo_ = std::min(marks_lo_, slot);
+    marks_hi_ = std::max(marks_hi_, slot);
+  }
   uint64_t current_epoch_ = 0;
   uint64_t last_vote_epoch_ = 0;
   bool dirty_ = false;

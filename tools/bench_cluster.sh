@@ -3,16 +3,27 @@
 # Debian redis-server cluster (--appendonly yes --appendfsync everysec), each
 # node in its own temp dir, on this machine, in the same run:
 #
-#   1. redis-benchmark --cluster -t set,get -c 50 -P 16 -n 200000 against
-#      both (interleaved: lsmdb set, redis set, lsmdb get, redis get); prints
-#      ops/s and the ratio lsmdb/redis;
+#   1. redis-benchmark --cluster -t set,get -c 50 -P 16 -n 5000000 against
+#      both, --rounds times (interleaved: lsmdb set, redis set, lsmdb get,
+#      redis get, then again); prints each round's ops/s, the medians and
+#      the ratio of the medians lsmdb/redis, and the CPU time the three
+#      server processes used per request (µs, user + system), which the
+#      other load on the machine disturbs much less than ops/s;
 #   2. failover time: one replica is added to one primary of each cluster
 #      (redis-cli --cluster add-node --cluster-slave), the primary is killed
 #      with kill -9, and the time until a surviving primary reports
 #      cluster_state:ok again (after it went to fail) is printed.
 #
-#   tools/bench_cluster.sh [--lsmdb PATH] [-n 200000] [-c 50] [-P 16]
+#   tools/bench_cluster.sh [--lsmdb PATH] [-n 5000000] [-c 50] [-P 16] [--rounds 3]
 #                          [--node-timeout 2000] [--skip-bench] [--skip-failover]
+#
+# Why -n is large: with --cluster, redis-benchmark runs one thread per
+# primary, and a thread whose clients are done only stops at its next
+# 250 ms throughput tick (showThroughput), so the measured time is rounded
+# up to a multiple of ~250 ms. At ~800k ops/s, -n 200000 takes ~0.25 s: a
+# run reads either ~780k or ~390k ops/s depending on which side of the tick
+# it ends (both servers flip between the two), which is what a SET ratio
+# of 0.49-0.50 was. 5M requests (~4-6 s) bound that error to ~5%.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,7 +33,8 @@ if [[ -z "$LSMDB" ]]; then
     [[ -x "$c" ]] && { LSMDB="$c"; break; }
   done
 fi
-N=200000
+N=5000000
+ROUNDS=3
 CLIENTS=50
 PIPE=16
 TIMEOUT=2000
@@ -34,10 +46,11 @@ while [[ $# -gt 0 ]]; do
     -n) N="$2"; shift 2 ;;
     -c) CLIENTS="$2"; shift 2 ;;
     -P) PIPE="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
     --node-timeout) TIMEOUT="$2"; shift 2 ;;
     --skip-bench) BENCH=0; shift ;;
     --skip-failover) FAILOVER=0; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -46,7 +59,10 @@ for b in redis-server redis-benchmark redis-cli; do
   command -v "$b" >/dev/null || { echo "needs Debian's $b" >&2; exit 2; }
 done
 
-# Base ports whose bus port (+10000) is free too.
+# Base ports whose bus port (+10000) is free too, below the kernel's
+# ephemeral range (32768-60999 here) so that no outgoing connection (the
+# benchmark's, the lsmdb bus's one connection per message) can take a bus
+# port between this check and the server's start.
 free_ports() {
   /usr/bin/python3 - "$1" <<'EOF'
 import random, socket, sys
@@ -60,7 +76,7 @@ def free(p):
     return True
 out = []
 while len(out) < int(sys.argv[1]):
-    p = random.randint(20000, 29999)
+    p = random.randint(20000, 22767)
     if p not in out and free(p):
         out.append(p)
 print(" ".join(map(str, out)))
@@ -124,17 +140,46 @@ echo "both: 3 primaries, appendfsync everysec, cluster-node-timeout $TIMEOUT ms;
 
 if [[ $BENCH == 1 ]]; then
   echo
-  echo "redis-benchmark --cluster -c $CLIENTS -P $PIPE -n $N"
-  printf '%-6s %14s %14s %8s\n' test lsmdb_ops/s redis_ops/s ratio
-  for t in set get; do
-    declare -A RPS=()
-    for kind in lsmdb redis; do
-      [[ $kind == lsmdb ]] && port=${LP[0]} || port=${RP[0]}
-      RPS[$kind]=$(redis-benchmark --cluster -h 127.0.0.1 -p "$port" -c "$CLIENTS" -P "$PIPE" \
-        -n "$N" -t "$t" --csv -q 2>/dev/null | tail -n 1 | cut -d, -f2 | tr -d '"')
+  echo "redis-benchmark --cluster -c $CLIENTS -P $PIPE -n $N, $ROUNDS rounds"
+  # CPU ticks (user + system) of the three primaries of a cluster.
+  cpu_ticks() {
+    local sum=0 p f
+    for p in "$@"; do
+      read -r -a f <"/proc/${PID_OF[$p]}/stat"
+      sum=$((sum + f[13] + f[14]))
     done
-    ratio=$(awk -v a="${RPS[lsmdb]}" -v b="${RPS[redis]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-    printf '%-6s %14s %14s %8s\n' "${t^^}" "${RPS[lsmdb]}" "${RPS[redis]}" "$ratio"
+    echo "$sum"
+  }
+  TICK=$(getconf CLK_TCK)
+  printf '%-6s %-7s %14s %14s %8s %10s %10s\n' test round lsmdb_ops/s redis_ops/s ratio \
+    lsmdb_cpu redis_cpu
+  declare -A ALL=()
+  for r in $(seq 1 "$ROUNDS"); do
+    for t in set get; do
+      declare -A RPS=() CPU=()
+      for kind in lsmdb redis; do
+        [[ $kind == lsmdb ]] && ports=("${LP[@]:0:3}") || ports=("${RP[@]:0:3}")
+        port=${ports[0]}
+        c0=$(cpu_ticks "${ports[@]}")
+        RPS[$kind]=$(redis-benchmark --cluster -h 127.0.0.1 -p "$port" -c "$CLIENTS" -P "$PIPE" \
+          -n "$N" -t "$t" --csv -q 2>/dev/null | tail -n 1 | cut -d, -f2 | tr -d '"')
+        c1=$(cpu_ticks "${ports[@]}")
+        CPU[$kind]=$(awk -v c=$((c1 - c0)) -v t="$TICK" -v n="$N" 'BEGIN { printf "%.3f", c / t * 1e6 / n }')
+        ALL[$t-$kind]+="${RPS[$kind]} "
+        ALL[$t-$kind-cpu]+="${CPU[$kind]} "
+      done
+      ratio=$(awk -v a="${RPS[lsmdb]}" -v b="${RPS[redis]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+      printf '%-6s %-7s %14s %14s %8s %10s %10s\n' "${t^^}" "$r" "${RPS[lsmdb]}" "${RPS[redis]}" \
+        "$ratio" "${CPU[lsmdb]}" "${CPU[redis]}"
+    done
+  done
+  median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+  for t in set get; do
+    ml=$(median <<<"${ALL[$t-lsmdb]}")
+    mr=$(median <<<"${ALL[$t-redis]}")
+    ratio=$(awk -v a="$ml" -v b="$mr" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    printf '%-6s %-7s %14s %14s %8s %10s %10s\n' "${t^^}" median "$ml" "$mr" "$ratio" \
+      "$(median <<<"${ALL[$t-lsmdb-cpu]}")" "$(median <<<"${ALL[$t-redis-cpu]}")"
   done
 fi
 
@@ -143,7 +188,8 @@ if [[ $FAILOVER == 1 ]]; then
   echo "failover: kill -9 of a primary with one replica -> cluster_state:ok again"
   for kind in lsmdb redis; do
     [[ $kind == lsmdb ]] && ports=("${LP[@]}") || ports=("${RP[@]}")
-    victim=${ports[0]}; replica=${ports[3]}; survivor=${ports[1]}
+    # The replica's port is picked now: the benchmark ran since the others.
+    victim=${ports[0]}; replica=$(free_ports 1); survivor=${ports[1]}
     start_node "$kind" "$replica"
     wait_ping "$replica"
     vid=$(redis-cli -p "$victim" cluster myid)

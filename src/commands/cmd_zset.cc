@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "src/commands/arg_parse.h"
@@ -107,11 +108,21 @@ Status CmdZAdd(CommandContext& ctx) {
   if (o.incr && rest > 2) {
     return RedisError("ERR INCR option supports a single increment-element pair");
   }
-  std::vector<std::pair<double, std::string_view>> pairs;
-  pairs.reserve(rest / 2);
-  for (; i < ctx.argc(); i += 2) {
-    LSMDB_ASSIGN_OR_RETURN(double score, ParseDouble(ctx.arg(i)));
-    pairs.emplace_back(score, ctx.arg(i + 1));
+  // One pair (the common case) lives on the stack.
+  std::pair<double, std::string_view> one;
+  std::vector<std::pair<double, std::string_view>> many;
+  std::span<const std::pair<double, std::string_view>> pairs;
+  if (rest == 2) {
+    LSMDB_ASSIGN_OR_RETURN(one.first, ParseDouble(ctx.arg(i)));
+    one.second = ctx.arg(i + 1);
+    pairs = std::span<const std::pair<double, std::string_view>>(&one, 1);
+  } else {
+    many.reserve(rest / 2);
+    for (; i < ctx.argc(); i += 2) {
+      LSMDB_ASSIGN_OR_RETURN(double score, ParseDouble(ctx.arg(i)));
+      many.emplace_back(score, ctx.arg(i + 1));
+    }
+    pairs = many;
   }
   LSMDB_ASSIGN_OR_RETURN(ZAddResult r, ZAdd(ctx.keyspace(), ctx.committer(), ctx.db(), ctx.arg(1),
                                             o, pairs));

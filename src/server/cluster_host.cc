@@ -60,27 +60,30 @@ std::optional<std::string> ClusterRedirect(Server& server, Client& client, const
   if (last >= argc) last = argc - 1;
   const int step = spec.keys.step > 0 ? spec.keys.step : 1;
   int slot = -1;
-  std::vector<std::string_view> keys;
   for (int i = spec.keys.first; i <= last; i += step) {
     int s = cluster::KeySlot(args[i]);
     if (slot >= 0 && s != slot) return "CROSSSLOT Keys in request don't hash to the same slot";
     slot = s;
-    keys.push_back(args[i]);
   }
   if (slot < 0) return std::nullopt;
-  if ((spec.flags & kCmdWrite) != 0) {
+  // One Lookup (one lock, one clock read) answers the route, the state and
+  // the write pause: this gate runs on every keyed command.
+  cluster::Route route = st->Lookup(slot);
+  if ((spec.flags & kCmdWrite) != 0 && route.writes_paused) {
     for (int i = 0; i < 2000 && st->WritesPaused(); i++) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+    route = st->Lookup(slot);
   }
-  cluster::Route route = st->Lookup(slot);
   if (route.kind == cluster::Route::kUnassigned) {
     if (route.importing && asking) return std::nullopt;
     return "CLUSTERDOWN Hash slot not served";
   }
-  if (!st->state_ok()) return "CLUSTERDOWN The cluster is down";
+  if (!route.state_ok) return "CLUSTERDOWN The cluster is down";
   if (route.kind == cluster::Route::kServe) {
     if (!route.migrating_to.empty()) {
+      std::vector<std::string_view> keys;
+      for (int i = spec.keys.first; i <= last; i += step) keys.push_back(args[i]);
       Result<int64_t> present = server.keyspace().Exists(client.db(), std::span(keys));
       if (present.ok() && present.value() < static_cast<int64_t>(keys.size())) {
         return fmt::format("ASK {} {}", slot, route.migrating_to);

@@ -1,8 +1,43 @@
 #include "src/types/compaction_filter.h"
 
+#include <time.h>
+
 #include <string>
 
 namespace lsmdb::server {
+namespace {
+
+// The last element verdict of this compaction thread. A collection's elements
+// are adjacent in key order, so one entry saves the two DB::Gets for all but
+// the first element of each collection in a compaction's run.
+//
+// Why reusing a verdict is safe: kKeep is always safe (keeping only delays the
+// removal). kRemove is permanent: versions are never reused (microsecond
+// clock, strictly increasing), so an element whose version is not its key's
+// current collection version can never become live again. The entry expires
+// after kVerdictTtlMs anyway, so a collection deleted later is not kept alive
+// by a stale kKeep across compactions.
+struct ElementVerdict {
+  const lsmdb::DB* db = nullptr;
+  const void* filter = nullptr;
+  int db_index = -1;
+  uint64_t version = 0;
+  std::string user_key;
+  int64_t at_ms = 0;
+  lsmdb::CompactionFilter::Decision decision = lsmdb::CompactionFilter::Decision::kKeep;
+};
+thread_local ElementVerdict tl_verdict;
+
+constexpr int64_t kVerdictTtlMs = 200;
+
+// A coarse monotonic clock (a few ns, no system call): enough for the TTL.
+int64_t CoarseMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+}  // namespace
 
 void KeyspaceCompactionFilter::SetEpoch(int db, uint32_t epoch) {
   uint32_t cur = epochs_[db].load(std::memory_order_acquire);
@@ -34,6 +69,26 @@ lsmdb::CompactionFilter::Decision KeyspaceCompactionFilter::FilterElement(
   if (db == nullptr) return Decision::kKeep;
   ParsedElementKey parsed;
   if (!ParseElementKey(key, &parsed) || parsed.db >= kNumDbs) return Decision::kKeep;
+  ElementVerdict& cached = tl_verdict;
+  const int64_t now_ms = CoarseMs();
+  if (cached.db == db && cached.filter == this && cached.db_index == parsed.db &&
+      cached.version == parsed.version && now_ms - cached.at_ms < kVerdictTtlMs &&
+      cached.user_key == parsed.user_key) {
+    return cached.decision;
+  }
+  Decision decision = LookUpElement(db, parsed);
+  cached.db = db;
+  cached.filter = this;
+  cached.db_index = parsed.db;
+  cached.version = parsed.version;
+  cached.user_key.assign(parsed.user_key);
+  cached.at_ms = now_ms;
+  cached.decision = decision;
+  return decision;
+}
+
+lsmdb::CompactionFilter::Decision KeyspaceCompactionFilter::LookUpElement(
+    lsmdb::DB* db, const ParsedElementKey& parsed) const {
   // The epoch comes from the 'E' record, not from epochs_: the record is
   // committed before any write of the new epoch, whereas epochs_ may lag (on a
   // replica until ReloadEpochs) and would make live elements look orphaned.

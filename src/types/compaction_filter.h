@@ -8,7 +8,8 @@
 //   3. element ('S') and score index ('Z') records whose collection is gone:
 //      the metadata of (db, user key) in the current epoch is absent, expired,
 //      not a collection, or has another version. This needs one DB::Get per
-//      element, so it is on only after SetDB() (the data-types issue wires it
+//      collection (a per-thread cache reuses the verdict for the following
+//      elements of the same collection), so it is on only after SetDB() (the data-types issue wires it
 //      when collections land; until then no element records exist).
 // Every other record ('E' epochs, unknown tags) is kept. Malformed records are
 // kept, never dropped: the filter only removes what it understands.
@@ -48,6 +49,8 @@ class KeyspaceCompactionFilter : public lsmdb::CompactionFilter {
 
  private:
   Decision FilterElement(std::string_view key) const;
+  // Rule 3 for one element, by two DB::Gets (FilterElement caches the verdict).
+  Decision LookUpElement(lsmdb::DB* db, const ParsedElementKey& parsed) const;
 
   const Clock clock_;
   // Current epoch per db, raised by SetEpoch (release), read by Filter (acquire).

@@ -247,19 +247,25 @@ Result<int64_t> Hash::Set(Committer& committer, int db, std::string_view key,
   std::unordered_set<std::string_view> added_fields;  // new fields seen in `pairs`
   std::string scratch;
   int64_t added = 0;
+  // One element key buffer: the prefix once, then each field appended.
+  std::string element_key = ElementPrefix(db, key, m.version);
+  const size_t prefix_len = element_key.size();
   for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
     const std::string_view field = pairs[i];
+    element_key.resize(prefix_len);
+    element_key.append(field);
     bool exists = false;
     if (added_fields.count(field) != 0) {
       exists = true;
     } else if (!created) {
-      LSMDB_ASSIGN_OR_RETURN(exists, GetElement(ks_, db, key, m, field, &scratch));
+      LSMDB_ASSIGN_OR_RETURN(exists,
+                             ks_.engine()->Get(lsmdb::ReadOptions{}, element_key, &scratch));
     }
     if (!exists) {
       ++added;
       if (pairs.size() > 2) added_fields.insert(field);
     }
-    batch.Put(ElementKey(db, key, m.version, field), pairs[i + 1]);
+    batch.Put(element_key, pairs[i + 1]);
   }
   if (added > 0) {
     m.count += static_cast<uint64_t>(added);

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string_view>
@@ -45,9 +46,10 @@ class KeyLockTable {
 // Holds the stripes of a set of (db, key) pairs for its lifetime.
 class KeyLockGuard {
  public:
-  KeyLockGuard(KeyLockTable& table, int db, std::string_view key) : table_(table) {
-    stripes_.push_back(KeyLockTable::StripeOf(db, key));
-    table_.stripe(stripes_[0]).lock();
+  // One key: no allocation (the common case of every single-key write).
+  KeyLockGuard(KeyLockTable& table, int db, std::string_view key)
+      : table_(table), single_(KeyLockTable::StripeOf(db, key)) {
+    table_.stripe(single_).lock();
   }
   // `keys` and `dbs` pair up; dbs.size() == 1 means every key is in dbs[0].
   KeyLockGuard(KeyLockTable& table, const std::vector<int>& dbs,
@@ -62,14 +64,17 @@ class KeyLockGuard {
     for (size_t s : stripes_) table_.stripe(s).lock();
   }
   ~KeyLockGuard() {
+    if (single_ != kNoStripe) table_.stripe(single_).unlock();
     for (auto it = stripes_.rbegin(); it != stripes_.rend(); ++it) table_.stripe(*it).unlock();
   }
   KeyLockGuard(const KeyLockGuard&) = delete;
   KeyLockGuard& operator=(const KeyLockGuard&) = delete;
 
  private:
+  static constexpr size_t kNoStripe = SIZE_MAX;
   KeyLockTable& table_;
-  std::vector<size_t> stripes_;
+  size_t single_ = kNoStripe;    // the single-key constructor's stripe
+  std::vector<size_t> stripes_;  // the multi-key constructor's, ascending
 };
 
 }  // namespace lsmdb::server

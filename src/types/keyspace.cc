@@ -78,7 +78,14 @@ Result<std::optional<Metadata>> Keyspace::ReadLive(std::string_view meta_key, in
                                                    const lsmdb::Snapshot* snapshot) {
   lsmdb::ReadOptions ro;
   ro.snapshot = snapshot;
-  std::string value;
+  // Reused per thread: no allocation per lookup (the record is decoded, and
+  // a string's value copied, below); a big buffer is not kept.
+  thread_local std::string value;
+  struct Trim {
+    ~Trim() {
+      if (value.capacity() > 4096) std::string().swap(value);
+    }
+  } trim;
   LSMDB_ASSIGN_OR_RETURN(bool found, db_->Get(ro, meta_key, &value));
   if (!found) return std::optional<Metadata>();
   Metadata meta;

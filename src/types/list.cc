@@ -22,38 +22,25 @@ namespace lsmdb::server {
 
 namespace {
 
-void PutIndex(std::string* dst, uint64_t v) {
-  char buf[8];
-  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((v >> (8 * (7 - i))) & 0xff);
-  dst->append(buf, 8);
-}
-
-// The index PutIndex wrote at `p` (8 bytes, big-endian).
-uint64_t GetIndex(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-
-// Builds the element keys of one list version: the prefix once, then only
-// the 8-byte index changes.
+// Builds the element keys of one list version in one buffer: the prefix
+// once, then only the trailing 8-byte index is rewritten.
 class ElementKeys {
  public:
   ElementKeys(int db, std::string_view key, uint64_t version)
-      : prefix_(ElementPrefix(db, key, version)) {
-    buf_.reserve(prefix_.size() + 8);
+      : buf_(ElementPrefix(db, key, version)), prefix_size_(buf_.size()) {
+    buf_.append(8, '\0');
   }
-  const std::string& prefix() const { return prefix_; }
+  std::string_view prefix() const { return std::string_view(buf_).substr(0, prefix_size_); }
   // The key of index `index`; valid until the next call.
-  const std::string& At(uint64_t index) {
-    buf_.assign(prefix_);
-    PutIndex(&buf_, index);
+  std::string_view At(uint64_t index) {
+    char* p = buf_.data() + prefix_size_;
+    for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((index >> (8 * (7 - i))) & 0xff);
     return buf_;
   }
 
  private:
-  std::string prefix_;
   std::string buf_;
+  size_t prefix_size_;
 };
 
 // The live list at `meta_key`: nullopt if absent or expired, WRONGTYPE if
@@ -102,40 +89,55 @@ bool NormalizeRange(int64_t start, int64_t stop, int64_t len, int64_t* first, in
   return true;
 }
 
-// Reads list positions [first, first + n) in order into *out (appending).
-// One Get for a single element, else one seek and a forward scan.
-Status ReadPositions(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata& meta,
-                     ElementKeys& keys, uint64_t first, uint64_t n,
-                     std::vector<std::string>* out) {
+// Calls fn(element) for list positions [first, first + n) in order; the
+// view is valid only during the call. One Get for a single element, else one
+// bounded seek and a forward scan. On a non-OK return fn may have been
+// called for a prefix of the positions.
+template <typename Fn>
+Status VisitPositions(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata& meta,
+                      ElementKeys& keys, uint64_t first, uint64_t n, Fn&& fn) {
   if (n == 0) return Status::OK();
   if (n == 1) {
     std::string value;
     LSMDB_ASSIGN_OR_RETURN(bool found, ks.engine()->Get(ro, keys.At(meta.list_head + first),
                                                          &value));
     if (!found) return Status::Corruption("list element missing");
-    out->push_back(std::move(value));
+    fn(std::string_view(value));
     return Status::OK();
   }
-  out->reserve(out->size() + n);
   // Bounded to the wanted positions: table files outside them are not opened.
   lsmdb::ReadOptions bounded = ro;
-  bounded.lower_bound = keys.At(meta.list_head + first);
-  bounded.upper_bound = keys.At(meta.list_head + first + n);
+  bounded.lower_bound = std::string(keys.At(meta.list_head + first));
+  bounded.upper_bound = std::string(keys.At(meta.list_head + first + n));
   std::unique_ptr<lsmdb::Iterator> it = ks.engine()->NewIterator(bounded);
-  uint64_t expect = meta.list_head + first;
-  // Both bounds start with the element prefix, so every key between them
-  // does: checking the 8-byte index suffix suffices.
-  const size_t prefix_size = keys.prefix().size();
-  for (it->Seek(keys.At(expect)); it->Valid() && n > 0; it->Next(), --n, ++expect) {
-    std::string_view k = it->key();
-    if (k.size() != prefix_size + 8 || GetIndex(k.data() + prefix_size) != expect) {
-      return Status::Corruption("list element missing");
-    }
-    out->emplace_back(it->value());
+  // Both bounds are the element prefix plus an 8-byte index, so every key
+  // between them starts with the prefix, and one of size prefix + 8 ends in
+  // an index in [first, first + n). The keys are distinct and ascending, so n
+  // of that size are exactly the wanted indexes, in order: checking each
+  // key's size and the count at the end detects any missing element.
+  // No step past the last wanted element: the engine iterator does not stop
+  // at upper_bound, and beyond the tail lie the tombstones of earlier pops.
+  const size_t key_size = keys.prefix().size() + 8;
+  uint64_t seen = 0;
+  it->Seek(*bounded.lower_bound);
+  while (it->Valid()) {
+    if (it->key().size() != key_size) return Status::Corruption("list element missing");
+    fn(it->value());
+    if (++seen == n) break;
+    it->Next();
   }
   LSMDB_RETURN_IF_ERROR(it->status());
-  if (n != 0) return Status::Corruption("list element missing");
+  if (seen != n) return Status::Corruption("list element missing");
   return Status::OK();
+}
+
+// Reads list positions [first, first + n) in order into *out (appending).
+Status ReadPositions(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata& meta,
+                     ElementKeys& keys, uint64_t first, uint64_t n,
+                     std::vector<std::string>* out) {
+  out->reserve(out->size() + n);
+  return VisitPositions(ks, ro, meta, keys, first, n,
+                        [out](std::string_view v) { out->emplace_back(v); });
 }
 
 // Calls fn(position, element) for the elements from the head (forward) or
@@ -143,9 +145,9 @@ Status ReadPositions(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata&
 template <typename Fn>
 Status ScanList(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata& meta,
                 ElementKeys& keys, bool forward, Fn&& fn) {
-  const std::string& prefix = keys.prefix();
+  const std::string_view prefix = keys.prefix();
   lsmdb::ReadOptions bounded = ro;
-  bounded.lower_bound = prefix;
+  bounded.lower_bound = std::string(prefix);
   bounded.upper_bound = PrefixSuccessor(prefix);
   std::unique_ptr<lsmdb::Iterator> it = ks.engine()->NewIterator(bounded);
   if (forward) {
@@ -153,13 +155,15 @@ Status ScanList(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata& meta
   } else {
     it->SeekForPrev(keys.At(meta.list_tail - 1));
   }
+  // No step past the last element (beyond either end lie the tombstones of
+  // earlier pops, which the engine iterator would walk through).
   for (uint64_t i = 0; i < meta.count && it->Valid(); ++i) {
     std::string_view k = it->key();
     if (k.size() != prefix.size() + 8 || k.substr(0, prefix.size()) != prefix) {
       return Status::Corruption("list element missing");
     }
     const int64_t pos = static_cast<int64_t>(forward ? i : meta.count - 1 - i);
-    if (!fn(pos, it->value())) break;
+    if (!fn(pos, it->value()) || i + 1 == meta.count) break;
     if (forward) {
       it->Next();
     } else {
@@ -271,20 +275,32 @@ Result<int64_t> ListLen(Keyspace& ks, int db, std::string_view key) {
   return meta ? static_cast<int64_t>(meta->count) : int64_t{0};
 }
 
-Result<std::vector<std::string>> ListRange(Keyspace& ks, int db, std::string_view key,
-                                           int64_t start, int64_t stop) {
+Status ListRangeTo(Keyspace& ks, int db, std::string_view key, int64_t start, int64_t stop,
+                   ListElementSink& sink) {
   SnapshotReader snap(ks.engine());
   LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
                          ReadList(ks, ks.MetaKeyFor(db, key), snap.options()));
-  std::vector<std::string> out;
   int64_t first, last;
   if (!meta || !NormalizeRange(start, stop, static_cast<int64_t>(meta->count), &first, &last)) {
-    return out;
+    sink.Begin(0);
+    return Status::OK();
   }
+  const auto n = static_cast<uint64_t>(last - first + 1);
+  sink.Begin(n);
   ElementKeys keys(db, key, meta->version);
-  LSMDB_RETURN_IF_ERROR(ReadPositions(ks, snap.options(), *meta, keys, first, last - first + 1,
-                                      &out));
-  return out;
+  return VisitPositions(ks, snap.options(), *meta, keys, first, n,
+                        [&sink](std::string_view v) { sink.Element(v); });
+}
+
+Result<std::vector<std::string>> ListRange(Keyspace& ks, int db, std::string_view key,
+                                           int64_t start, int64_t stop) {
+  struct Collect final : ListElementSink {
+    std::vector<std::string> out;
+    void Begin(size_t n) override { out.reserve(n); }
+    void Element(std::string_view element) override { out.emplace_back(element); }
+  } collect;
+  LSMDB_RETURN_IF_ERROR(ListRangeTo(ks, db, key, start, stop, collect));
+  return std::move(collect.out);
 }
 
 Result<std::optional<std::string>> ListIndex(Keyspace& ks, int db, std::string_view key,

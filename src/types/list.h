@@ -11,11 +11,12 @@
 // can grow it down and RPUSH up by 2^63 each before running out.
 //
 // Costs: push/pop at either end, LINDEX and LSET are O(1) engine Gets/Puts;
-// LRANGE is one range scan from the first wanted index. LINSERT and LREM
-// rewrite the elements on one side of the change (the shorter side for
-// LINSERT, the tail after the first removal for LREM): O(N) writes in the
-// worst case, all in one WriteBatch. LTRIM deletes the trimmed elements one
-// by one (O(removed)), or only the metadata when nothing survives.
+// LRANGE is one scan bounded to exactly the wanted indexes (no per-element
+// allocation with ListRangeTo). LINSERT and LREM rewrite the elements on one
+// side of the change (the shorter side for LINSERT, the tail after the first
+// removal for LREM): O(N) writes in the worst case, all in one WriteBatch.
+// LTRIM deletes the trimmed elements one by one (O(removed)), or only the
+// metadata when nothing survives.
 //
 // Contracts shared by every function (as in keyspace.h): `db` is in
 // [0, kNumDbs); an expired key is absent; a key of another type is
@@ -71,6 +72,24 @@ Result<int64_t> ListLen(Keyspace& ks, int db, std::string_view key);
 // absent or the range is empty.
 Result<std::vector<std::string>> ListRange(Keyspace& ks, int db, std::string_view key,
                                            int64_t start, int64_t stop);
+
+// Receives a range read's elements as they are read, without copies:
+// Begin(n) once, then n Element() calls in list order. `element` is valid
+// only during the call. If the read fails partway, fewer calls are made and
+// the function returns the error: the receiver must discard what it got.
+class ListElementSink {
+ public:
+  virtual void Begin(size_t n) = 0;
+  virtual void Element(std::string_view element) = 0;
+
+ protected:
+  ~ListElementSink() = default;
+};
+
+// ListRange into `sink` (LRANGE's reply is written straight from the engine's
+// iterator). On WRONGTYPE or a failed metadata read, no call is made.
+Status ListRangeTo(Keyspace& ks, int db, std::string_view key, int64_t start, int64_t stop,
+                   ListElementSink& sink);
 
 // LINDEX: the element, nullopt if absent or out of range.
 Result<std::optional<std::string>> ListIndex(Keyspace& ks, int db, std::string_view key,

@@ -64,11 +64,13 @@ Result<int64_t> Set::Add(Committer& committer, int db, std::string_view key,
   WriteBatch batch;
   std::unordered_set<std::string_view> added_members;
   std::string scratch;
-  const std::string prefix = ElementPrefix(db, key, m.version);
-  std::string element_key;
+  // One element key buffer: the prefix once, then each member appended.
+  std::string element_key = ElementPrefix(db, key, m.version);
+  const size_t prefix_len = element_key.size();
   for (std::string_view member : members) {
     if (added_members.count(member) != 0) continue;
-    element_key.assign(prefix).append(member);
+    element_key.resize(prefix_len);
+    element_key.append(member);
     if (!created) {
       LSMDB_ASSIGN_OR_RETURN(bool exists,
                              ks_.engine()->Get(lsmdb::ReadOptions{}, element_key, &scratch));

@@ -11,10 +11,12 @@
 #include "src/types/zset.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <memory_resource>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -65,7 +67,14 @@ Result<std::optional<Metadata>> ReadTyped(Keyspace& ks, std::string_view meta_ke
                                           const lsmdb::ReadOptions& ro = lsmdb::ReadOptions{},
                                           bool also_set = false) {
   LSMDB_RETURN_IF_ERROR(ks.status());
-  std::string value;
+  // Reused per thread: no allocation per lookup; a big buffer (a string's
+  // record) is not kept.
+  thread_local std::string value;
+  struct Trim {
+    ~Trim() {
+      if (value.capacity() > 4096) std::string().swap(value);
+    }
+  } trim;
   LSMDB_ASSIGN_OR_RETURN(bool found, ks.engine()->Get(ro, meta_key, &value));
   if (!found) return std::optional<Metadata>();
   Metadata meta;
@@ -87,11 +96,15 @@ Metadata NewZSet(Keyspace& ks) {
 // Key builders for one zset version.
 class ZKeys {
  public:
+  // The index prefix is built on first use (ZADD of an unchanged score never
+  // needs it).
   ZKeys(int db, std::string_view key, uint64_t version)
-      : member_prefix_(ElementPrefix(db, key, version)),
-        index_prefix_(ScoreIndexPrefix(db, key, version)) {}
+      : db_(db), key_(key), version_(version), member_prefix_(ElementPrefix(db, key, version)) {}
   const std::string& member_prefix() const { return member_prefix_; }
-  const std::string& index_prefix() const { return index_prefix_; }
+  const std::string& index_prefix() const {
+    if (index_prefix_.empty()) index_prefix_ = ScoreIndexPrefix(db_, key_, version_);
+    return index_prefix_;
+  }
   std::string Member(std::string_view member) const {
     std::string k;
     k.reserve(member_prefix_.size() + member.size());
@@ -99,15 +112,19 @@ class ZKeys {
     return k;
   }
   std::string Index(double score, std::string_view member) const {
+    const std::string& prefix = index_prefix();
     std::string k;
-    k.reserve(index_prefix_.size() + 8 + member.size());
-    k.append(index_prefix_).append(EncodeScore(score)).append(member);
+    k.reserve(prefix.size() + 8 + member.size());
+    k.append(prefix).append(EncodeScore(score)).append(member);
     return k;
   }
 
  private:
+  int db_;
+  std::string_view key_;  // the caller's: ZKeys never outlives it
+  uint64_t version_;
   std::string member_prefix_;
-  std::string index_prefix_;
+  mutable std::string index_prefix_;  // empty until index_prefix()
 };
 
 Result<std::optional<double>> GetScore(Keyspace& ks, const lsmdb::ReadOptions& ro,
@@ -390,24 +407,50 @@ Result<ZAddResult> ZAdd(Keyspace& ks, Committer& c, int db, std::string_view key
   ZAddResult result;
   if (!found && options.xx) return result;
   Metadata meta = found ? std::move(*found) : NewZSet(ks);
-  const ZKeys keys(db, key, meta.version);
   struct Touched {
+    std::string_view member;
     std::optional<double> orig;  // score before this command
     std::optional<double> cur;   // score after the pairs seen so far
   };
-  std::unordered_map<std::string_view, Touched> touched;
+  // In first-touch order (the order of the writes). A few pairs are found by
+  // a linear search; many through `index`.
+  constexpr size_t kLinearMax = 8;
+  // A few pairs (the common case) are tracked in a stack buffer.
+  alignas(Touched) std::array<std::byte, kLinearMax * sizeof(Touched) + 64> stack_buf;
+  std::pmr::monotonic_buffer_resource arena(stack_buf.data(), stack_buf.size());
+  std::pmr::vector<Touched> touched(&arena);
   touched.reserve(pairs.size());
-  std::vector<std::string_view> order;  // first-touch order, for the writes
+  std::unordered_map<std::string_view, size_t> index;
+  // Element key lookups: the prefix once, each member appended.
+  std::string member_key = ElementPrefix(db, key, meta.version);
+  const size_t prefix_len = member_key.size();
+  std::string value;  // 8 bytes: no allocation
   for (const auto& [score, member] : pairs) {
-    auto [it, inserted] = touched.try_emplace(member);
-    if (inserted) {
-      order.push_back(member);
+    Touched* t = nullptr;
+    if (pairs.size() <= kLinearMax) {
+      for (Touched& x : touched) {
+        if (x.member == member) t = &x;
+      }
+    } else if (auto it = index.find(member); it != index.end()) {
+      t = &touched[it->second];
+    }
+    if (t == nullptr) {
+      if (pairs.size() > kLinearMax) index.emplace(member, touched.size());
+      t = &touched.emplace_back();
+      t->member = member;
       if (found) {
-        LSMDB_ASSIGN_OR_RETURN(it->second.orig, GetScore(ks, lsmdb::ReadOptions{}, keys, member));
-        it->second.cur = it->second.orig;
+        member_key.resize(prefix_len);
+        member_key.append(member);
+        LSMDB_ASSIGN_OR_RETURN(bool exists,
+                               ks.engine()->Get(lsmdb::ReadOptions{}, member_key, &value));
+        if (exists) {
+          LSMDB_ASSIGN_OR_RETURN(double s, DecodeMemberValue(value));
+          t->orig = s;
+        }
+        t->cur = t->orig;
       }
     }
-    std::optional<double>& cur = it->second.cur;
+    std::optional<double>& cur = t->cur;
     if (cur) {
       if (options.nx) continue;
       double next = options.incr ? score + *cur : score;
@@ -426,11 +469,12 @@ Result<ZAddResult> ZAdd(Keyspace& ks, Committer& c, int db, std::string_view key
     }
   }
   WriteBatch batch;
-  for (std::string_view member : order) {
-    const Touched& t = touched[member];
+  std::optional<ZKeys> keys;  // only when something is written
+  for (const Touched& t : touched) {
     if (!t.cur || (t.orig && *t.orig == *t.cur)) continue;
-    if (t.orig) batch.Delete(keys.Index(*t.orig, member));
-    PutMember(batch, keys, member, *t.cur);
+    if (!keys) keys.emplace(db, key, meta.version);
+    if (t.orig) batch.Delete(keys->Index(*t.orig, t.member));
+    PutMember(batch, *keys, t.member, *t.cur);
   }
   if (result.added > 0) {
     meta.count += result.added;

@@ -304,7 +304,7 @@ Status DBImpl::WriteImpl(const WriteOptions& options, WriteBatch* batch,
       } else if (IsNoSpace(s)) {
         // The WAL may end in a torn record now: continue in a fresh file once
         // there is space (ReopenWal); the group was not applied.
-        wal_broken_ = true;
+        MarkWalBroken(s);
       } else {
         RecordBackgroundError(s);  // the WAL may or may not hold the group now
       }
@@ -450,15 +450,24 @@ Status DBImpl::ReopenWal() {
     log_ = std::make_unique<WalWriter>(logfile_.get());
   }
   {
-    // The broken file is dropped, not synced: its failed tail was never acknowledged.
+    // The broken file is dropped, not synced: nothing in it (nor anything not
+    // yet synced before it) is acknowledged as durable. Writers waiting on
+    // those bytes get the out-of-space error; later ones wait on the new file.
     std::lock_guard<std::mutex> sync_lock(sync_mu_);
     sync_file_ = file;
+    RecordLostWal(wal_written_, wal_broken_status_);
   }
   // The memtable now spans two WAL files; both are numbered below the next
   // memtable's, so both are kept until it is flushed and replayed in order.
   wal_broken_ = false;
+  wal_broken_status_ = Status::OK();
   Log(0, fmt::format("WAL continues in {} after running out of space", WalFileName(dir_, number)));
   return Status::OK();
+}
+
+void DBImpl::MarkWalBroken(const Status& s) {
+  if (!wal_broken_) wal_broken_status_ = s;
+  wal_broken_ = true;
 }
 
 void DBImpl::RecordBackgroundError(const Status& s) {
@@ -497,14 +506,30 @@ void DBImpl::SyncLoop() {
     files.push_back(sync_file_);
     lock.unlock();
     // Buffered records (manual_wal_flush) must reach the OS before the fsync.
+    // Every file is synced even after a failure: what did reach them (the
+    // retired files' records above all) is made durable all the same.
     Status s = FlushWal();
     for (auto& f : files) {
-      if (f && s.ok()) s = f->Sync();
+      if (!f) continue;
+      Status synced = f->Sync();
+      if (s.ok()) s = synced;
     }
     wal_syncs_.fetch_add(1, std::memory_order_relaxed);
+    const bool no_space = !s.ok() && IsNoSpace(s);
+    if (no_space) {
+      // The write path continues in a new WAL file (ReopenWal) once there is
+      // space; the current one may end in a torn record. FlushWal marked it
+      // already; an fsync that failed for space has to as well.
+      std::lock_guard<std::mutex> db_lock(mutex_);
+      MarkWalBroken(s);
+    }
     lock.lock();
     if (s.ok()) {
       wal_synced_ = std::max(wal_synced_, target);
+    } else if (no_space) {
+      // Not sticky: the bytes of this round are lost (whoever waits on them
+      // fails), the watermark moves past them, later writes are not failed.
+      RecordLostWal(target, s);
     } else if (sync_error_.ok()) {
       sync_error_ = s;
     }
@@ -514,14 +539,16 @@ void DBImpl::SyncLoop() {
     });
     std::move(it, sync_waiters_.end(), std::back_inserter(ready));
     sync_waiters_.erase(it, sync_waiters_.end());
-    Status result = sync_error_;
+    std::vector<Status> results;
+    results.reserve(ready.size());
+    for (const auto& w : ready) results.push_back(SyncStatusFor(w.target));
     sync_done_cv_.notify_all();
     if (!ready.empty()) {
       lock.unlock();
-      for (auto& w : ready) w.done(result);
+      for (size_t i = 0; i < ready.size(); i++) ready[i].done(results[i]);
       lock.lock();
     }
-    if (!s.ok()) sync_failed_.store(true, std::memory_order_release);
+    if (!sync_error_.ok()) sync_failed_.store(true, std::memory_order_release);
   }
   // Fail whoever still waits (only possible after an error).
   for (auto& w : sync_waiters_) {
@@ -599,7 +626,7 @@ Status DBImpl::FlushWal() {
   if (!s.ok()) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (IsNoSpace(s)) {
-      wal_broken_ = true;
+      MarkWalBroken(s);
     } else {
       RecordBackgroundError(s);
     }
@@ -607,20 +634,37 @@ Status DBImpl::FlushWal() {
   return s;
 }
 
+void DBImpl::RecordLostWal(uint64_t target, const Status& s) {
+  if (target <= wal_synced_) return;
+  lost_wal_.push_back({wal_synced_, target, s});
+  if (lost_wal_.size() > kMaxLostWalRanges) lost_wal_.pop_front();
+  wal_synced_ = target;
+  Log(0, fmt::format("WAL sync failed for lack of space, the writes waiting on it fail: {}",
+                     s.ToString()));
+}
+
+Status DBImpl::SyncStatusFor(uint64_t target) const {
+  for (const LostWal& lost : lost_wal_) {
+    if (target > lost.from && target <= lost.upto) return lost.status;
+  }
+  if (target <= wal_synced_) return Status::OK();
+  return sync_error_;
+}
+
 Status DBImpl::WaitForSync(uint64_t target) {
   std::unique_lock<std::mutex> lock(sync_mu_);
-  if (wal_synced_ >= target) return Status::OK();
+  if (wal_synced_ >= target) return SyncStatusFor(target);
   wal_sync_wanted_ = std::max(wal_sync_wanted_, target);
   sync_cv_.notify_one();
   sync_done_cv_.wait(lock, [&] { return wal_synced_ >= target || !sync_error_.ok() || sync_stop_; });
-  if (wal_synced_ >= target) return Status::OK();
+  if (wal_synced_ >= target) return SyncStatusFor(target);
   return sync_error_.ok() ? Status::Shutdown("DB closed before the WAL was synced") : sync_error_;
 }
 
 void DBImpl::AddSyncWaiter(uint64_t target, std::function<void(Status)> done) {
   std::unique_lock<std::mutex> lock(sync_mu_);
   if (wal_synced_ >= target || !sync_error_.ok()) {
-    Status s = sync_error_;
+    Status s = SyncStatusFor(target);
     lock.unlock();
     done(s);
     return;
@@ -668,9 +712,49 @@ Result<bool> DBImpl::Get(const ReadOptions& options, std::string_view key, std::
       case MemTable::GetResult::kNotPresent: break;
     }
   }
+  if (options.snapshot == nullptr) {
+    // The row cache holds the newest table entry of a key; it answers for
+    // every reader whose sequence it is visible at (RowCache in the header).
+    Version::GetState state;
+    if (sv->rows.Lookup(key, seq, &state, value)) return state == Version::GetState::kFound;
+    uint64_t found_seq = 0;
+    const std::string newest = MakeInternalKey(key, kMaxSequenceNumber, kValueTypeForSeek);
+    LSMDB_ASSIGN_OR_RETURN(state,
+                           sv->version->Get(options, *table_cache_, newest, value, &found_seq));
+    if (state == Version::GetState::kNotFound || found_seq <= seq) {
+      sv->rows.Insert(key, state == Version::GetState::kNotFound ? 0 : found_seq, state,
+                      state == Version::GetState::kFound ? std::string_view(*value)
+                                                         : std::string_view());
+      return state == Version::GetState::kFound;
+    }
+    // The newest entry is newer than this reader (a flush landed between
+    // reading the sequence and pinning): the ordinary lookup below.
+  }
   std::string lookup = MakeInternalKey(key, seq, kValueTypeForSeek);
   LSMDB_ASSIGN_OR_RETURN(auto state, sv->version->Get(options, *table_cache_, lookup, value));
   return state == Version::GetState::kFound;
+}
+
+bool DBImpl::RowCache::Lookup(std::string_view user_key, uint64_t seq, Version::GetState* state,
+                              std::string* value) {
+  Slot& slot = slots_[std::hash<std::string_view>{}(user_key) % kSlots];
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!slot.used || slot.key != user_key || slot.seq > seq) return false;
+  *state = slot.state;
+  if (slot.state == Version::GetState::kFound) value->assign(slot.value);
+  return true;
+}
+
+void DBImpl::RowCache::Insert(std::string_view user_key, uint64_t entry_seq,
+                              Version::GetState state, std::string_view value) {
+  if (value.size() > kMaxValueBytes) return;
+  Slot& slot = slots_[std::hash<std::string_view>{}(user_key) % kSlots];
+  std::lock_guard<std::mutex> lock(mu_);
+  slot.used = true;
+  slot.state = state;
+  slot.seq = entry_seq;
+  slot.key.assign(user_key);
+  slot.value.assign(value);
 }
 
 std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {

@@ -74,12 +74,50 @@ class DBImpl final : public DB {
     std::shared_ptr<MemTable> mem;
     uint64_t log_number;  // the WAL holding its writes
   };
+  // The newest table entry (in one Version) of recently read keys: Get's
+  // shortcut past the table files for a hot key that is not in a memtable.
+  // Table files never change, so an entry stays right for the life of the
+  // SuperVersion holding the cache. Direct-mapped; small values only.
+  class RowCache {
+   public:
+    // True if `user_key` is cached and its entry is visible at `seq`
+    // (sequence <= seq; an absent key always is): *state and, for kFound,
+    // *value are set.
+    bool Lookup(std::string_view user_key, uint64_t seq, Version::GetState* state,
+                std::string* value);
+    // `entry_seq`: the sequence of the newest entry (0 for kNotFound).
+    void Insert(std::string_view user_key, uint64_t entry_seq, Version::GetState state,
+                std::string_view value);
+
+   private:
+    static constexpr size_t kSlots = 256;
+    static constexpr size_t kMaxValueBytes = 256;
+    struct Slot {
+      bool used = false;
+      Version::GetState state = Version::GetState::kNotFound;
+      uint64_t seq = 0;
+      std::string key;
+      std::string value;
+    };
+    std::mutex mu_;
+    Slot slots_[kSlots];
+  };
   // What a reader pins: memtables and table files as of one moment.
   struct SuperVersion {
     std::shared_ptr<MemTable> mem;
     std::vector<std::shared_ptr<MemTable>> imm;  // newest first
     VersionRef version;
+    mutable RowCache rows;  // of `version`'s tables; see Get
   };
+  // REQUIRES: mutex_ held. The WAL file failed for lack of space (`s`).
+  void MarkWalBroken(const Status& s);
+  // REQUIRES: sync_mu_ held. Marks the unsynced bytes up to `target` lost.
+  void RecordLostWal(uint64_t target, const Status& s);
+  // REQUIRES: sync_mu_ held. The outcome for a writer whose record ends at
+  // `target`: OK once synced, the loss status if its bytes were lost, else
+  // the sticky sync error (OK while pending).
+  Status SyncStatusFor(uint64_t target) const;
+
   struct SyncWaiter {
     uint64_t target;
     std::function<void(Status)> done;
@@ -148,6 +186,7 @@ class DBImpl final : public DB {
   // Out-of-space failures are not sticky: the WAL continues in a new file
   // (wal_broken_) and flushes retry (space_error_ is the last such failure).
   bool wal_broken_ = false;                             // GUARDED_BY(mutex_)
+  Status wal_broken_status_;                            // GUARDED_BY(mutex_), why
   Status space_error_;                                  // GUARDED_BY(mutex_)
   std::multiset<uint64_t> snapshots_;                   // GUARDED_BY(mutex_)
   std::set<uint64_t> pending_outputs_;                  // GUARDED_BY(mutex_)
@@ -166,6 +205,16 @@ class DBImpl final : public DB {
   uint64_t wal_synced_ = 0;               // GUARDED_BY(sync_mu_)
   uint64_t wal_sync_wanted_ = 0;          // GUARDED_BY(sync_mu_)
   Status sync_error_;                     // GUARDED_BY(sync_mu_), sticky
+  // WAL bytes (from, upto] whose sync failed for lack of space: not sticky,
+  // wal_synced_ moves past them, but a waiter on them gets `status`. The last
+  // few ranges are kept for writers that register just after the failure.
+  struct LostWal {
+    uint64_t from;
+    uint64_t upto;
+    Status status;
+  };
+  static constexpr size_t kMaxLostWalRanges = 16;
+  std::deque<LostWal> lost_wal_;          // GUARDED_BY(sync_mu_)
   std::shared_ptr<WritableFile> sync_file_;                 // GUARDED_BY(sync_mu_)
   std::vector<std::shared_ptr<WritableFile>> retired_logs_;  // GUARDED_BY(sync_mu_)
   std::vector<SyncWaiter> sync_waiters_;                    // GUARDED_BY(sync_mu_)

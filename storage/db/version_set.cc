@@ -138,8 +138,8 @@ bool Version::IsBaseLevelForKey(int level, std::string_view user_key) const {
 }
 
 Result<Version::GetState> Version::Get(const ReadOptions& options, TableCache& tables,
-                                       std::string_view lookup_ikey,
-                                       std::string* value) const {
+                                       std::string_view lookup_ikey, std::string* value,
+                                       uint64_t* found_seq) const {
   std::string_view user_key = ExtractUserKey(lookup_ikey);
   std::string found_ikey;
   auto probe = [&](const FileRef& f) -> Result<std::optional<GetState>> {
@@ -151,6 +151,7 @@ Result<Version::GetState> Version::Get(const ReadOptions& options, TableCache& t
       return Status::Corruption(fmt::format("{:06}.sst: corrupted internal key", f->number));
     }
     if (parsed.user_key != user_key) return std::optional<GetState>();
+    if (found_seq != nullptr) *found_seq = parsed.sequence;
     return std::optional<GetState>(parsed.type == kTypeValue ? GetState::kFound
                                                              : GetState::kDeleted);
   };

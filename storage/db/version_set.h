@@ -56,9 +56,11 @@ class Version {
 
   enum class GetState { kNotFound, kFound, kDeleted };
   // Looks up the newest entry of lookup_ikey's user key with sequence <= the
-  // lookup's. Stops at the first level that holds the key.
+  // lookup's. Stops at the first level that holds the key. `found_seq`
+  // (optional) gets the sequence of the entry found (kFound/kDeleted).
   Result<GetState> Get(const ReadOptions& options, TableCache& tables,
-                       std::string_view lookup_ikey, std::string* value) const;
+                       std::string_view lookup_ikey, std::string* value,
+                       uint64_t* found_seq = nullptr) const;
 };
 using VersionRef = std::shared_ptr<const Version>;
 

@@ -68,7 +68,26 @@ class MemTableIterator final : public lsmdb::Iterator {
   MemTable::Table::Iterator iter_;
 };
 
-MemTable::MemTable() : table_(KeyComparator(), &arena_) {}
+MemTable::MemTable()
+    : table_(KeyComparator(), &arena_),
+      filter_(new std::atomic<uint64_t>[kFilterBits / 64]()) {}
+
+bool MemTable::FilterMayContain(size_t hash) const {
+  const size_t b1 = FilterBit1(hash);
+  const size_t b2 = FilterBit2(hash);
+  return (filter_[b1 / 64].load(std::memory_order_relaxed) >> (b1 % 64) & 1) != 0 &&
+         (filter_[b2 / 64].load(std::memory_order_relaxed) >> (b2 % 64) & 1) != 0;
+}
+
+void MemTable::FilterAdd(size_t hash) {
+  // One writer: a plain load and store (no locked read-modify-write).
+  for (size_t b : {FilterBit1(hash), FilterBit2(hash)}) {
+    std::atomic<uint64_t>& word = filter_[b / 64];
+    const uint64_t bit = uint64_t{1} << (b % 64);
+    const uint64_t old = word.load(std::memory_order_relaxed);
+    if ((old & bit) == 0) word.store(old | bit, std::memory_order_relaxed);
+  }
+}
 MemTable::~MemTable() = default;
 
 void MemTable::Add(uint64_t seq, ValueType type, std::string_view user_key,
@@ -88,21 +107,38 @@ void MemTable::Add(uint64_t seq, ValueType type, std::string_view user_key,
   p = EncodeVarint32(p, static_cast<uint32_t>(val_size));
   if (val_size > 0) std::memcpy(p, value.data(), val_size);
   assert(p + val_size == buf + encoded_len);
+  const size_t hash = KeyHash(user_key);
+  FilterAdd(hash);  // before the entry is linked: a reader that finds it sees the bits
   table_.InsertAllocated(buf);
+  if (seq < last_added_seq_) hot_off_.store(true, std::memory_order_relaxed);
+  last_added_seq_ = seq;
+  // Release: a reader that sees the slot sees the entry's bytes and hot_off_.
+  hot_[HotSlot(hash)].store(buf, std::memory_order_release);
   num_entries_.fetch_add(1, std::memory_order_relaxed);
 }
 
 MemTable::GetResult MemTable::Get(std::string_view user_key, uint64_t snapshot_seq,
                                   std::string* value) const {
-  // The search target is the user key and tag themselves: nothing to encode.
-  Table::Iterator iter(&table_);
-  const uint64_t tag = PackTag(snapshot_seq, kValueTypeForSeek);
-  iter.SeekDecoded(KeyComparator::Decoded{user_key.data(), user_key.size(), tag});
-  if (!iter.Valid()) return GetResult::kNotPresent;
-  // The first entry >= lookup key is the newest with sequence <= snapshot_seq,
-  // if its user key matches.
-  std::string_view ikey = DecodeLengthPrefixed(iter.key());
-  if (ExtractUserKey(ikey) != user_key) return GetResult::kNotPresent;
+  const size_t hash = KeyHash(user_key);
+  if (!FilterMayContain(hash)) return GetResult::kNotPresent;
+  std::string_view ikey;
+  // The hot-entry cache (see the header) first.
+  if (const char* hot = hot_[HotSlot(hash)].load(std::memory_order_acquire);
+      hot != nullptr && !hot_off_.load(std::memory_order_relaxed)) {
+    std::string_view k = DecodeLengthPrefixed(hot);
+    if (ExtractUserKey(k) == user_key && (ExtractTag(k) >> 8) <= snapshot_seq) ikey = k;
+  }
+  if (ikey.empty()) {
+    // The search target is the user key and tag themselves: nothing to encode.
+    Table::Iterator iter(&table_);
+    const uint64_t tag = PackTag(snapshot_seq, kValueTypeForSeek);
+    iter.SeekDecoded(KeyComparator::Decoded{user_key.data(), user_key.size(), tag});
+    if (!iter.Valid()) return GetResult::kNotPresent;
+    // The first entry >= lookup key is the newest with sequence <=
+    // snapshot_seq, if its user key matches.
+    ikey = DecodeLengthPrefixed(iter.key());
+    if (ExtractUserKey(ikey) != user_key) return GetResult::kNotPresent;
+  }
   switch (static_cast<ValueType>(ExtractTag(ikey) & 0xff)) {
     case kTypeValue: {
       std::string_view v = DecodeLengthPrefixed(ikey.data() + ikey.size());

@@ -1,5 +1,6 @@
 #include "cluster/state.h"
 
+#include <fmt/core.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -153,6 +154,86 @@ TEST_CASE("Gossip spreads nodes and slot ownership; the higher config epoch wins
   Exchange(b, c, "");
   CHECK(a.Lookup(0).addr == "127.0.0.1:7001");
   CHECK(c.Lookup(0).addr == "127.0.0.1:7001");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Lines, messages and the state follow every change of slot ownership",
+          "[cluster][gossip]") {
+  // The slot ranges of each node and the serving masters are cached: every
+  // path that changes an owner must drop the cache.
+  std::string dir = TempDir();
+  ClusterState a(dir + "/a.conf", "127.0.0.1", 7000, 17000, 15000);
+  ClusterState b(dir + "/b.conf", "127.0.0.1", 7001, 17001, 15000);
+  REQUIRE(a.Load().ok());
+  REQUIRE(b.Load().ok());
+  REQUIRE(a.AddSlots(Range(0, 8191)).ok());
+  REQUIRE(b.AddSlots(Range(8192, 16383)).ok());
+  REQUIRE(a.SetConfigEpoch(1).ok());
+  REQUIRE(b.SetConfigEpoch(2).ok());
+  REQUIRE(a.Meet("127.0.0.1", 7001, 17001).ok());
+  for (const auto& t : a.Targets()) Exchange(a, b, t.id);
+  Exchange(b, a, "");
+  auto line_of = [](const ClusterState& st, const std::string& id) {
+    std::istringstream in(st.NodesText());
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with(id)) return line;
+    }
+    return std::string();
+  };
+  CHECK(line_of(a, b.myid()).ends_with(" connected 8192-16383"));
+  Route r = a.Lookup(0);
+  CHECK(r.state_ok);
+  CHECK(!r.writes_paused);
+
+  // Gossip: b takes slot 0 with a higher epoch.
+  REQUIRE(b.SetSlot(0, "importing", a.myid()).ok());
+  REQUIRE(b.SetSlot(0, "node", b.myid()).ok());
+  CHECK(line_of(b, b.myid()).ends_with(" connected 0 8192-16383"));
+  Exchange(b, a, "");
+  CHECK(line_of(a, b.myid()).ends_with(" connected 0 8192-16383"));
+  CHECK(line_of(a, a.myid()).ends_with(" connected 1-8191"));
+  CHECK(a.BuildMessage("PING").find(" connected 1-8191\n") != std::string::npos);
+  // DELSLOTS / ADDSLOTS: the state sees the unassigned slot at once.
+  REQUIRE(a.DelSlots({5}).ok());
+  CHECK(line_of(a, a.myid()).ends_with(" connected 1-4 6-8191"));
+  CHECK(!a.Lookup(0).state_ok);
+  CHECK(!a.state_ok());
+  REQUIRE(a.AddSlots({5}).ok());
+  CHECK(a.Lookup(0).state_ok);
+  // FLUSHSLOTS and RESET.
+  REQUIRE(a.FlushSlots().ok());
+  CHECK(line_of(a, a.myid()).ends_with(" connected"));
+  CHECK(!a.state_ok());
+  REQUIRE(b.Reset(false).ok());
+  CHECK(line_of(b, b.myid()).ends_with(" connected"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("SETSLOT rewrites the nodes file in place, shorter or longer", "[cluster][state]") {
+  std::string dir = TempDir();
+  const std::string path = dir + "/nodes.conf";
+  ClusterState st(path, "127.0.0.1", 7000, 17000, 15000);
+  REQUIRE(st.Load().ok());
+  REQUIRE(st.AddSlots(Range(0, 100)).ok());
+  const std::string plain = ReadFile(path);
+  REQUIRE(st.SetSlot(17, "migrating", st.myid()).ok());
+  REQUIRE(st.SetSlot(18, "migrating", st.myid()).ok());
+  CHECK(ReadFile(path).find(" 0-100 [17->-" + st.myid() + "] [18->-" + st.myid() + "]\n") !=
+        std::string::npos);
+  REQUIRE(st.SetSlot(17, "stable", "").ok());
+  REQUIRE(st.SetSlot(18, "stable", "").ok());
+  CHECK(ReadFile(path) == plain);  // no padding left behind
+  // Marks far apart, set and cleared between writes, all listed.
+  REQUIRE(st.SetSlot(100, "migrating", st.myid()).ok());
+  REQUIRE(st.SetSlot(3, "migrating", st.myid()).ok());
+  REQUIRE(st.SetSlot(50, "migrating", st.myid()).ok());
+  auto mark = [&](int slot) { return fmt::format(" [{}->-{}]", slot, st.myid()); };
+  CHECK(st.NodesText().find(mark(3) + mark(50) + mark(100) + "\n") != std::string::npos);
+  REQUIRE(st.SetSlot(3, "stable", "").ok());
+  REQUIRE(st.SetSlot(100, "stable", "").ok());
+  REQUIRE(st.SetSlot(7, "migrating", st.myid()).ok());
+  CHECK(st.NodesText().find(" 0-100" + mark(7) + mark(50) + "\n") != std::string::npos);
+  CHECK(ReadFile(path).find(" 0-100" + mark(7) + mark(50) + "\n") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

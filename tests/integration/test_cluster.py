@@ -2,12 +2,14 @@
 --cluster-enabled yes joined by `redis-cli --cluster create` (3 primaries,
 no replicas), `redis-cli --cluster check`, redirections (MOVED, ASK/ASKING,
 CROSSSLOT, CLUSTERDOWN), `redis-cli -c`, redis-py's RedisCluster with 2000
-keys, a restart keeping the node id and slots (nodes.conf), failure
+keys, a restart keeping the node id and slots (nodes.conf), SETSLOT marks and
+owners surviving kill -9 (nodes.conf written, fsynced on an epoch bump), failure
 detection (PFAIL -> FAIL -> cluster_state:fail and back), and the errors of
 a server without cluster support."""
 
 import random
 import re
+import signal
 import socket
 import subprocess
 import time
@@ -228,6 +230,67 @@ class ClusterTest(unittest.TestCase):
             sorted((s[0], s[1], s[2][2]) for s in r.execute_command("CLUSTER", "SLOTS")), slots)
         self.wait_ok()
         code, out = run_cli("--cluster", "check", "127.0.0.1:%d" % self.nodes[1].port)
+        self.assertEqual(code, 0, out)
+
+    def test_setslot_survives_kill_9(self):
+        # SETSLOT rewrites nodes.conf before replying and fsyncs it only when
+        # it bumps the config epoch (as Redis does): the marks and the new
+        # owner must still be there after kill -9 and a restart.
+        self.wait_ok()
+        slot = 4321
+        src = self.node_for_slot(slot)
+        dst = (src + 1) % 3
+        rs, rd = self.client(src), self.client(dst)
+        src_id = rs.execute_command("CLUSTER", "MYID")
+        dst_id = rd.execute_command("CLUSTER", "MYID")
+        self.assertEqual(rd.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", src_id), "OK")
+        self.assertEqual(rs.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", dst_id), "OK")
+
+        def owned_by_everywhere(slot, owner):
+            port = self.nodes[owner].port
+            for i in range(3):
+                ranges = self.client(i).execute_command("CLUSTER", "SLOTS")
+                if not any(r[0] <= slot <= r[1] and r[2][1] == port for r in ranges):
+                    return False
+            return True
+
+        def myself_line(i):
+            for line in self.client(i).execute_command("CLUSTER", "NODES").splitlines():
+                if "myself" in line:
+                    return line
+            raise AssertionError("no myself line")
+
+        for i in (src, dst):
+            self.nodes[i].stop(sig=signal.SIGKILL)
+            self.nodes[i].start()
+        self.assertIn("[%d->-%s]" % (slot, dst_id), myself_line(src))
+        self.assertIn("[%d-<-%s]" % (slot, src_id), myself_line(dst))
+        # SETSLOT NODE on the importing node bumps its epoch (fsynced).
+        epoch = int(myself_line(dst).split()[6])
+        self.assertEqual(self.client(dst).execute_command("CLUSTER", "SETSLOT", slot, "NODE",
+                                                          dst_id), "OK")
+        self.assertEqual(self.client(src).execute_command("CLUSTER", "SETSLOT", slot, "NODE",
+                                                          dst_id), "OK")
+        bumped = int(myself_line(dst).split()[6])
+        self.assertGreater(bumped, epoch)
+        for i in (src, dst):
+            self.nodes[i].stop(sig=signal.SIGKILL)
+            self.nodes[i].start()
+        line = myself_line(dst)
+        self.assertEqual(int(line.split()[6]), bumped)
+        self.assertNotIn("[", line)
+        self.assertNotIn("[", myself_line(src))
+        wait_until(lambda: owned_by_everywhere(slot, dst), what="slot %d on dst" % slot)
+        self.wait_ok()
+        # Move it back the same way, so that later tests see the usual layout.
+        rs, rd = self.client(src), self.client(dst)
+        rs.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", dst_id)
+        rd.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", src_id)
+        rs.execute_command("CLUSTER", "SETSLOT", slot, "NODE", src_id)
+        rd.execute_command("CLUSTER", "SETSLOT", slot, "NODE", src_id)
+        wait_until(lambda: owned_by_everywhere(slot, src), what="slot %d back" % slot)
+        self.wait_ok()
+        code, out = run_cli("--cluster", "check", "127.0.0.1:%d" % self.nodes[0].port)
         self.assertEqual(code, 0, out)
 
     def test_z_failure_detection(self):

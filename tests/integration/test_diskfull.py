@@ -5,9 +5,9 @@ mounts its own tmpfs, creates a 6 MB filler file in it, starts the server
 (appendfsync always) with --dir on it and SETs 64 KB values until one fails:
   - the failing write gets an -ERR reply (no crash, no hang); the server
     stays up and every acknowledged value reads back;
-  - after the filler is deleted, writes succeed again (expected; the engine
-    used to keep a failed WAL write as a sticky error until restart: while it
-    does, that test is skipped with "KNOWN ISSUE" instead of failing);
+  - after the filler is deleted, writes succeed again within seconds (an
+    out-of-space WAL failure, on the write path or in the sync thread, is not
+    sticky: the WAL continues in a new file);
   - after the filler is deleted, a restart recovers every acknowledged write.
 """
 
@@ -102,9 +102,15 @@ class DiskFull(unittest.TestCase):
               % (len(acked), err, time.time() - start))
         self.assertGreater(len(acked), 0)
         self.assertIsNone(self.srv.proc.poll(), "server died on a full disk")
-        # Later writes fail the same way, promptly; the server keeps serving.
-        with self.assertRaises(redis.ResponseError):
-            self.r.set("more", value("more"))
+        # A later write is answered promptly: an error while the disk is still
+        # full, or OK (out-of-space errors are not sticky: the WAL continues in
+        # a new file, and a flush may have freed a little space) and then it
+        # reads back. Either way the server keeps serving.
+        try:
+            if self.r.set("more", value("more")):
+                acked.append("more")
+        except (redis.ResponseError, redis.ConnectionError):
+            pass
         self.assertTrue(self.r.ping())
         self.assert_reads(acked)
         self.assertEqual(self.r.get("missing"), None)
@@ -133,9 +139,7 @@ class DiskFull(unittest.TestCase):
                 time.sleep(0.5)
         self.assertIsNone(self.srv.proc.poll())
         self.assert_reads(acked)
-        if not ok:
-            self.skipTest("KNOWN ISSUE: writes still fail 10 s after space was freed "
-                          "(sticky WAL error until restart): %s" % last)
+        self.assertTrue(ok, "writes still fail 10 s after space was freed: %s" % last)
         self.assertEqual(self.r.get("after"), b"x" * 1000)
         # More writes: each may still fail now and then while a compaction
         # briefly needs the space (old and new tables coexist on a nearly full

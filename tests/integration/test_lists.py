@@ -198,6 +198,31 @@ class ListCommands(unittest.TestCase):
         code, out = self.srv.cli("lpop", "nokey", "2", resp3=True)
         self.assertEqual((code, out.strip()), (0, ""))  # nil, as redis-cli prints it unpiped
 
+    def test_lrange_reply_framing(self):
+        # LRANGE writes its reply straight into the output buffer in chunks:
+        # elements of every size around the chunk (8 KiB) and its half, many
+        # small ones, sub-ranges, and the same bytes under RESP3.
+        r = self.r
+        sizes = [0, 1, 2, 4095, 4096, 4097, 8190, 8191, 8192, 8193, 20000]
+        model = [bytes([65 + i % 26]) * n for i, n in enumerate(sizes)]
+        model += [str(i).encode() for i in range(3000)]
+        model += [b"z" * 5000, b""]
+        for i in range(0, len(model), 500):
+            r.rpush("l", *model[i:i + 500])
+        self.assertEqual(r.lrange("l", 0, -1), model)
+        self.assertEqual(r.lrange("l", 3, 9), model[3:10])
+        self.assertEqual(r.lrange("l", -3, -1), model[-3:])
+        expected = b"*3\r\n" + b"".join(
+            b"$%d\r\n%s\r\n" % (len(e), e) for e in model[:3])
+        self.assertEqual(self.raw(("LRANGE", "l", "0", "2")), expected)
+        self.assertEqual(self.raw(("LRANGE", "l", "0", "2"), resp3=True), expected)
+        self.assertEqual(self.raw(("LRANGE", "nokey", "0", "-1"), resp3=True), b"*0\r\n")
+        # An error reply replaces the array entirely; the next reply is intact.
+        r.set("s", "v")
+        self.assertEqual(
+            self.raw(("LRANGE", "s", "0", "-1"), ("LRANGE", "l", "-1", "-1")), b"*1\r\n$0\r\n\r\n")
+        self.assertError(WRONGTYPE, r.lrange, "s", 0, -1)
+
     def test_long_list_and_restart(self):
         r = self.r
         r.rpush("big", *range(1000))

@@ -1,7 +1,9 @@
 #include "src/types/compaction_filter.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "tests/src/types/types_test_util.h"
 
@@ -85,4 +87,38 @@ TEST_CASE("compaction removes expired keys, flushed epochs and stale elements",
   CHECK_FALSE(RawExists(f, ElementKey(0, "gone", 1, "field")));
   CHECK(RawExists(f, ElementKey(0, "kept", 2, "field")));
   CHECK(RawExists(f, EpochKey(1)));
+}
+
+TEST_CASE("an element verdict is reused within its collection only, and only for a moment",
+          "[src][types][filter]") {
+  KeyspaceFixture f;
+  f.filter->SetDB(f.db.get());
+  auto put_hash = [&](const std::string& key, uint64_t version) {
+    lsmdb::WriteBatch batch;
+    Metadata meta;
+    meta.type = RedisType::kHash;
+    meta.version = version;
+    meta.count = 2;
+    batch.Put(f.keyspace->MetaKeyFor(0, key), EncodeMetadata(meta));
+    REQUIRE(f.committer->Commit(batch).ok());
+  };
+  put_hash("a", 7);
+  put_hash("b", 8);
+  auto verdict = [&](const std::string& key, uint64_t version, const std::string& field) {
+    return f.filter->Filter(1, ElementKey(0, key, version, field), "v");
+  };
+  // Alternating collections and versions never borrow each other's verdict.
+  CHECK(verdict("a", 7, "x") == Decision::kKeep);
+  CHECK(verdict("a", 6, "x") == Decision::kRemove);  // an older version of "a"
+  CHECK(verdict("a", 7, "y") == Decision::kKeep);
+  CHECK(verdict("b", 7, "x") == Decision::kRemove);  // "b" is at version 8
+  CHECK(verdict("b", 8, "x") == Decision::kKeep);
+  CHECK(verdict("c", 8, "x") == Decision::kRemove);  // no collection "c"
+  // Within the moment the verdict is cached, a deletion is not seen yet (keeping
+  // is always safe); afterwards the element is found stale.
+  CHECK(verdict("a", 7, "x") == Decision::kKeep);
+  REQUIRE(*f.keyspace->Del(*f.committer, 0, std::vector<std::string_view>{"a"}) == 1);
+  CHECK(verdict("a", 7, "z") == Decision::kKeep);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  CHECK(verdict("a", 7, "z") == Decision::kRemove);
 }

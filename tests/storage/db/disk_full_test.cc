@@ -15,8 +15,11 @@
 
 namespace lsmdb {
 
-TEST_CASE("a full disk fails writes cleanly and they resume once space is freed",
-          "[storage][db][diskfull]") {
+namespace {
+
+// manual_flush + kAlways is the server's setup: the records reach the file in
+// the sync thread's FlushWal, so the out-of-space error surfaces there.
+void FillFreeAndResume(bool manual_flush, SyncMode sync_mode) {
   test::TempDir dir;
   std::string mnt = dir.Sub("mnt");
   REQUIRE(storage::CreateDirIfMissing(mnt).ok());
@@ -39,7 +42,8 @@ TEST_CASE("a full disk fails writes cleanly and they resume once space is freed"
   Options o = test::SmallOptions();
   o.write_buffer_size = 256 << 10;
   o.compression = Compression::kNone;
-  o.manual_wal_flush = false;
+  o.manual_wal_flush = manual_flush;
+  o.sync_mode = sync_mode;
   auto db = test::OpenOrDie(o, mnt + "/db");
   int acked = 0;
   Status failure;
@@ -80,6 +84,19 @@ TEST_CASE("a full disk fails writes cleanly and they resume once space is freed"
   r = db->Get(ReadOptions(), "after-full", &v);
   REQUIRE(r.ok());
   CHECK(*r);
+}
+
+}  // namespace
+
+TEST_CASE("a full disk fails writes cleanly and they resume once space is freed",
+          "[storage][db][diskfull]") {
+  FillFreeAndResume(/*manual_flush=*/false, SyncMode::kEverySec);
+}
+
+TEST_CASE("with buffered WAL writes and fsync always, a full disk fails the waiting writes "
+          "and later writes resume once space is freed",
+          "[storage][db][diskfull]") {
+  FillFreeAndResume(/*manual_flush=*/true, SyncMode::kAlways);
 }
 
 }  // namespace lsmdb
