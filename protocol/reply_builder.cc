@@ -192,4 +192,29 @@ void ReplyBuilder::BulkArray(const std::vector<std::string_view>& items) {
   for (const auto& item : items) Bulk(item);
 }
 
+void BulkArrayStream::Header(char prefix, size_t n) {
+  if (used_ + kHeaderBufSize > kChunk) Flush();
+  used_ += FormatHeader(chunk_ + used_, prefix, static_cast<int64_t>(n));
+}
+
+void BulkArrayStream::Element(std::string_view e) {
+  Header('$', e.size());
+  if (e.size() > kChunk / 2) {
+    Flush();
+    out_->append(e);
+    out_->append("\r\n", 2);
+    return;
+  }
+  if (used_ + e.size() + 2 > kChunk) Flush();
+  std::memcpy(chunk_ + used_, e.data(), e.size());
+  used_ += e.size();
+  chunk_[used_++] = '\r';
+  chunk_[used_++] = '\n';
+}
+
+void BulkArrayStream::Flush() {
+  out_->append(chunk_, used_);
+  used_ = 0;
+}
+
 }  // namespace lsmdb::resp

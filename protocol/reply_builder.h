@@ -47,4 +47,28 @@ class ReplyBuilder {
   int protocol_;
 };
 
+// An array of bulk strings whose elements arrive one by one (a range read
+// straight from an engine iterator): Begin(n), then n Element() calls; the
+// bytes reach `out` by Flush() or on destruction. Small elements go through
+// a stack chunk, so most cost one memcpy. The same bytes in RESP2 and RESP3.
+class BulkArrayStream {
+ public:
+  explicit BulkArrayStream(std::string* out) : out_(out) {}
+  ~BulkArrayStream() { Flush(); }
+  BulkArrayStream(const BulkArrayStream&) = delete;
+  BulkArrayStream& operator=(const BulkArrayStream&) = delete;
+
+  void Begin(size_t n) { Header('*', n); }
+  void Element(std::string_view e);
+  void Flush();
+
+ private:
+  static constexpr size_t kChunk = 8192;
+  void Header(char prefix, size_t n);  // <prefix><n>\r\n
+
+  std::string* out_;
+  size_t used_ = 0;
+  char chunk_[kChunk];
+};
+
 }  // namespace lsmdb::resp

@@ -8,7 +8,6 @@
 #include "src/commands/command_helpers.h"
 
 #include <climits>
-#include <cstring>
 #include <optional>
 #include <string>
 
@@ -94,61 +93,16 @@ Status CmdLLen(CommandContext& ctx) {
   return Status::OK();
 }
 
-// Writes LRANGE's reply (an array of bulk strings; the same bytes in RESP2
-// and RESP3) straight into the connection's output buffer as the elements
-// are read, through a stack chunk so that most elements cost one memcpy.
-class BulkArrayWriter final : public ListElementSink {
+// LRANGE's reply, written into the connection's output buffer as the
+// elements are read.
+class LRangeReply final : public ListElementSink {
  public:
-  explicit BulkArrayWriter(std::string* out) : out_(out) {}
-  ~BulkArrayWriter() { Flush(); }
-
-  void Begin(size_t n) override { Header('*', n); }
-
-  void Element(std::string_view e) override {
-    if (e.size() > kChunk / 2) {
-      Header('$', e.size());
-      Flush();
-      out_->append(e);
-      out_->append("\r\n", 2);
-      return;
-    }
-    Header('$', e.size());
-    if (used_ + e.size() + 2 > kChunk) Flush();
-    std::memcpy(chunk_ + used_, e.data(), e.size());
-    used_ += e.size();
-    chunk_[used_++] = '\r';
-    chunk_[used_++] = '\n';
-  }
-
-  void Flush() {
-    out_->append(chunk_, used_);
-    used_ = 0;
-  }
+  explicit LRangeReply(std::string* out) : stream_(out) {}
+  void Begin(size_t n) override { stream_.Begin(n); }
+  void Element(std::string_view e) override { stream_.Element(e); }
 
  private:
-  static constexpr size_t kChunk = 8192;
-  static constexpr size_t kMaxHeader = 24;  // prefix, 20 digits, \r\n
-
-  // <prefix><n>\r\n
-  void Header(char prefix, size_t n) {
-    if (used_ + kMaxHeader > kChunk) Flush();
-    char digits[20];
-    char* end = digits + sizeof(digits);
-    char* p = end;
-    do {
-      *--p = static_cast<char>('0' + n % 10);
-      n /= 10;
-    } while (n != 0);
-    chunk_[used_++] = prefix;
-    std::memcpy(chunk_ + used_, p, static_cast<size_t>(end - p));
-    used_ += static_cast<size_t>(end - p);
-    chunk_[used_++] = '\r';
-    chunk_[used_++] = '\n';
-  }
-
-  std::string* out_;
-  size_t used_ = 0;
-  char chunk_[kChunk];
+  resp::BulkArrayStream stream_;
 };
 
 Status CmdLRange(CommandContext& ctx) {
@@ -158,8 +112,8 @@ Status CmdLRange(CommandContext& ctx) {
   const size_t mark = out->size();
   Status s;
   {
-    BulkArrayWriter writer(out);
-    s = ListRangeTo(ctx.keyspace(), ctx.db(), ctx.arg(1), start, stop, writer);
+    LRangeReply reply(out);  // flushed into `out` at the end of this scope
+    s = ListRangeTo(ctx.keyspace(), ctx.db(), ctx.arg(1), start, stop, reply);
   }
   if (!s.ok()) out->resize(mark);  // drop a partly written reply
   return s;

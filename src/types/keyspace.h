@@ -200,13 +200,14 @@ class Keyspace {
   // increasing within the process).
   uint64_t NewVersion();
   KeyLockTable& locks() { return locks_; }
+  // Reads and decodes the metadata record at `meta_key`; nullopt if absent
+  // or expired at `now_ms`. The one reader of metadata records: the type
+  // modules check the type on top of it.
+  Result<std::optional<Metadata>> ReadLive(std::string_view meta_key, int64_t now_ms,
+                                           const lsmdb::Snapshot* snapshot = nullptr);
 
  private:
   uint32_t Epoch(int db) const { return epochs_[db].load(std::memory_order_acquire); }
-  // Reads and decodes the metadata record at `meta_key`; nullopt if absent
-  // or expired at `now_ms`.
-  Result<std::optional<Metadata>> ReadLive(std::string_view meta_key, int64_t now_ms,
-                                           const lsmdb::Snapshot* snapshot = nullptr);
   // Commits `batch` if it holds anything.
   static Status CommitIfAny(Committer& committer, WriteBatch& batch);
   // Adds to `batch` the records that make `meta` (of src_db/src) live at

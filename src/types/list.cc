@@ -48,14 +48,10 @@ class ElementKeys {
 Result<std::optional<Metadata>> ReadList(Keyspace& ks, std::string_view meta_key,
                                          const lsmdb::ReadOptions& ro = lsmdb::ReadOptions{}) {
   LSMDB_RETURN_IF_ERROR(ks.status());
-  std::string value;
-  LSMDB_ASSIGN_OR_RETURN(bool found, ks.engine()->Get(ro, meta_key, &value));
-  if (!found) return std::optional<Metadata>();
-  Metadata meta;
-  if (!DecodeMetadata(value, &meta)) return Status::Corruption("bad metadata record");
-  if (meta.IsExpired(ks.NowMs())) return std::optional<Metadata>();
-  if (meta.type != RedisType::kList) return RedisError(kErrWrongType);
-  return std::optional<Metadata>(std::move(meta));
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
+                         ks.ReadLive(meta_key, ks.NowMs(), ro.snapshot));
+  if (meta && meta->type != RedisType::kList) return RedisError(kErrWrongType);
+  return meta;
 }
 
 Metadata NewList(Keyspace& ks) {

@@ -67,23 +67,12 @@ Result<std::optional<Metadata>> ReadTyped(Keyspace& ks, std::string_view meta_ke
                                           const lsmdb::ReadOptions& ro = lsmdb::ReadOptions{},
                                           bool also_set = false) {
   LSMDB_RETURN_IF_ERROR(ks.status());
-  // Reused per thread: no allocation per lookup; a big buffer (a string's
-  // record) is not kept.
-  thread_local std::string value;
-  struct Trim {
-    ~Trim() {
-      if (value.capacity() > 4096) std::string().swap(value);
-    }
-  } trim;
-  LSMDB_ASSIGN_OR_RETURN(bool found, ks.engine()->Get(ro, meta_key, &value));
-  if (!found) return std::optional<Metadata>();
-  Metadata meta;
-  if (!DecodeMetadata(value, &meta)) return Status::Corruption("bad metadata record");
-  if (meta.IsExpired(ks.NowMs())) return std::optional<Metadata>();
-  if (meta.type != RedisType::kZSet && !(also_set && meta.type == RedisType::kSet)) {
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
+                         ks.ReadLive(meta_key, ks.NowMs(), ro.snapshot));
+  if (meta && meta->type != RedisType::kZSet && !(also_set && meta->type == RedisType::kSet)) {
     return RedisError(kErrWrongType);
   }
-  return std::optional<Metadata>(std::move(meta));
+  return meta;
 }
 
 Metadata NewZSet(Keyspace& ks) {

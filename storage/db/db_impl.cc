@@ -515,7 +515,7 @@ void DBImpl::SyncLoop() {
       if (s.ok()) s = synced;
     }
     wal_syncs_.fetch_add(1, std::memory_order_relaxed);
-    const bool no_space = !s.ok() && IsNoSpace(s);
+    const bool no_space = IsNoSpace(s);
     if (no_space) {
       // The write path continues in a new WAL file (ReopenWal) once there is
       // space; the current one may end in a torn record. FlushWal marked it

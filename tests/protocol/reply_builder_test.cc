@@ -162,4 +162,29 @@ TEST_CASE("bulk arrays and mixed replies append to the same buffer", "[protocol]
 }
 
 }  // namespace
+TEST_CASE("a streamed bulk array has the same bytes as one built at once, across chunk edges",
+          "[protocol][reply]") {
+  std::mt19937 rng(7);
+  // Sizes around the stream's 8 KiB chunk and half of it, empty and binary.
+  const std::vector<size_t> sizes = {0, 1, 3, 4095, 4096, 4097, 8190, 8191, 8192, 20000};
+  std::vector<std::string> items;
+  for (int round = 0; round < 40; round++) {
+    std::string item(sizes[rng() % sizes.size()], '\0');
+    for (char& c : item) c = static_cast<char>(rng());
+    items.push_back(std::move(item));
+  }
+  for (size_t n : {size_t{0}, size_t{1}, size_t{5}, items.size()}) {
+    std::vector<std::string> some(items.begin(), items.begin() + n);
+    std::string expected = "prefix";
+    ReplyBuilder(&expected).BulkArray(some);
+    std::string streamed = "prefix";
+    {
+      BulkArrayStream stream(&streamed);
+      stream.Begin(some.size());
+      for (const std::string& item : some) stream.Element(item);
+    }
+    CHECK(streamed == expected);
+  }
+}
+
 }  // namespace lsmdb::resp
