@@ -12,8 +12,9 @@
 //     reads, command execution and writes all happen there, so a connection
 //     needs no locks. The acceptor runs on I/O thread 0.
 //   - engine threads (owned by storage/, see lsmdb/db.h): the WAL sync thread
-//     that fsyncs and fires DB::WriteAsync callbacks (which only post back to
-//     the connection's I/O thread), and the flush/compaction pool.
+//     (lsm-sync) that fsyncs and fires DB::WriteAsync callbacks (which only
+//     post back to the connection's I/O thread), the flush thread (lsm-flush)
+//     and the compaction thread (lsm-compact).
 //   - replication threads, owned by replication/ (replication.h): the replica
 //     link, one sender per connected replica, the WAIT waiter. They reach the
 //     server only through ServerReplicationHost (replication_host.h).

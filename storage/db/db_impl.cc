@@ -1,5 +1,7 @@
 #include "storage/db/db_impl.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +19,9 @@ namespace lsmdb::storage {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Names the calling thread (top -H, perf and /proc show it). Best effort.
+void SetThreadRole(const char* name) { pthread_setname_np(pthread_self(), name); }
 
 uint64_t MicrosSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
@@ -184,9 +189,21 @@ Status DBImpl::Open() {
   }
   lock.unlock();
 
-  sync_thread_ = std::thread([this] { SyncLoop(); });
-  flush_thread_ = std::thread([this] { FlushLoop(); });
-  compaction_thread_ = std::thread([this] { CompactionLoop(); });
+  // Thread roles (names as `top -H` shows them): lsm-sync fsyncs the WAL and
+  // fires WriteAsync callbacks; lsm-flush writes immutable memtables to level
+  // 0; lsm-compact runs leveled compactions.
+  sync_thread_ = std::thread([this] {
+    SetThreadRole("lsm-sync");
+    SyncLoop();
+  });
+  flush_thread_ = std::thread([this] {
+    SetThreadRole("lsm-flush");
+    FlushLoop();
+  });
+  compaction_thread_ = std::thread([this] {
+    SetThreadRole("lsm-compact");
+    CompactionLoop();
+  });
   lock.lock();
   bg_cv_.notify_all();
   return Status::OK();
@@ -569,7 +586,9 @@ void DBImpl::AppendToBacklog(const WriteBatch& group) {
       const size_t chunk_bytes =
           std::clamp<size_t>(options_.replication_backlog_bytes / 8, 4 << 10, 1 << 20);
       backlog_chunks_.emplace_back();
-      backlog_chunks_.back().reserve(std::max(chunk_bytes, contents.size()));
+      const size_t want = std::max(chunk_bytes, contents.size());
+      if (backlog_spare_.capacity() >= want) backlog_chunks_.back().swap(backlog_spare_);
+      backlog_chunks_.back().reserve(want);
     }
     std::string& chunk = backlog_chunks_.back();
     backlog_.push_back({group.Sequence() + group.Count() - 1,
@@ -583,6 +602,8 @@ void DBImpl::AppendToBacklog(const WriteBatch& group) {
       backlog_.pop_front();
     }
     while (backlog_first_chunk_ < backlog_.front().chunk) {
+      backlog_spare_.swap(backlog_chunks_.front());
+      backlog_spare_.clear();
       backlog_chunks_.pop_front();
       backlog_first_chunk_++;
     }

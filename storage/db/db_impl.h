@@ -229,7 +229,9 @@ class DBImpl final : public DB {
   // A record's bytes are stored back to back in backlog_chunks_, so keeping
   // one costs a memcpy instead of an allocation per write group; `chunk` is an
   // absolute chunk number (backlog_chunks_[chunk - backlog_first_chunk_]).
-  // A chunk is dropped once no record kept points into it.
+  // A chunk is dropped once no record kept points into it; the last dropped
+  // one is kept as backlog_spare_ and reused, so its pages stay resident
+  // (a fresh 1 MiB chunk page-faulted on every write: ~4% of a write's CPU).
   struct BacklogRecord {
     uint64_t last_sequence;
     uint64_t chunk;
@@ -239,6 +241,7 @@ class DBImpl final : public DB {
   std::mutex backlog_mu_;
   std::deque<BacklogRecord> backlog_;       // GUARDED_BY(backlog_mu_)
   std::deque<std::string> backlog_chunks_;  // GUARDED_BY(backlog_mu_)
+  std::string backlog_spare_;               // GUARDED_BY(backlog_mu_)
   uint64_t backlog_first_chunk_ = 0;        // GUARDED_BY(backlog_mu_)
   size_t backlog_bytes_ = 0;                // GUARDED_BY(backlog_mu_)
   uint64_t backlog_start_ = 0;              // GUARDED_BY(backlog_mu_)

@@ -12,7 +12,8 @@
 // search touches nodes scattered over the whole arena, and with 4 KiB pages
 // nearly every node visit was a TLB miss (measured: the dominant cost of
 // memtable inserts and lookups). They are unmapped when the arena dies
-// (aligned_alloc'd, they stayed in malloc's heap and peak RSS doubled). Small
+// (aligned_alloc'd, they stayed in malloc's heap and peak RSS doubled) or, up
+// to 64 MiB, kept in a process-wide pool for the next arena. Small
 // memtables (tests, tiny write buffers) never reach that size and keep the
 // 4 KiB granularity.
 //
