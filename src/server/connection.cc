@@ -136,7 +136,11 @@ Status Connection::CommitWithOptions(const WriteOptions& options, WriteBatch& ba
   durable_state_.fetch_add(1, std::memory_order_relaxed);
   Status s =
       server_.db().WriteAsync(options, batch, [this](Status st) { OnDurableAnyThread(st); });
-  if (!s.ok()) durable_state_.fetch_sub(1, std::memory_order_relaxed);
+  if (s.ok()) {
+    commits_issued_++;
+  } else {
+    durable_state_.fetch_sub(1, std::memory_order_relaxed);
+  }
   return s;
 }
 
@@ -155,9 +159,7 @@ void Connection::OnDurableAnyThread(const Status& s) {
 void Connection::OnDurable() {
   durable_state_.store(0, std::memory_order_relaxed);
   parked_ = false;
-  if (durable_failed_.load(std::memory_order_acquire)) {
-    ReplaceReplyWithDurableError(parked_reply_start_);
-  }
+  FinishDurable();
   if (!held_pushes_.empty()) {
     out_ += held_pushes_;
     held_pushes_.clear();
@@ -166,12 +168,36 @@ void Connection::OnDurable() {
   Pump();
 }
 
-void Connection::ReplaceReplyWithDurableError(size_t reply_start) {
-  std::lock_guard<std::mutex> lock(durable_mu_);
-  out_.resize(reply_start);
-  WriteError(reply_, durable_error_);
-  durable_error_ = Status::OK();
-  durable_failed_.store(false, std::memory_order_relaxed);
+void Connection::ParkIfPending() {
+  if (durable_state_.load(std::memory_order_acquire) != 0) {
+    uint32_t prev = durable_state_.fetch_or(kWaitingBit, std::memory_order_acq_rel);
+    if ((prev & ~kWaitingBit) != 0) {
+      parked_ = true;
+      keepalive_ = shared_from_this();
+      return;
+    }
+    durable_state_.store(0, std::memory_order_relaxed);
+  }
+  FinishDurable();
+}
+
+void Connection::FinishDurable() {
+  if (durable_failed_.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> lock(durable_mu_);
+    // out_ is not written while replies are held, so the offsets still hold.
+    std::string held = std::move(out_);
+    out_.clear();
+    size_t pos = 0;
+    for (const auto& [begin, end] : pending_write_replies_) {
+      out_.append(held, pos, begin - pos);
+      WriteError(reply_, durable_error_);
+      pos = end;
+    }
+    out_.append(held, pos, std::string::npos);
+    durable_error_ = Status::OK();
+    durable_failed_.store(false, std::memory_order_relaxed);
+  }
+  pending_write_replies_.clear();
 }
 
 void Connection::Pump() {
@@ -250,7 +276,7 @@ void Connection::ProcessInput() {
       }
     }
     in_begin_ += consumed;
-    if (parked_ || closing_) break;
+    if (closing_) break;
     // A pipeline of large replies in one read: stop at the soft limit and go
     // on once the output drains (OnWrite -> Pump), so memory stays bounded.
     if (output_soft_limit_ != 0 && PendingOutput() > output_soft_limit_) {
@@ -258,6 +284,7 @@ void Connection::ProcessInput() {
       break;
     }
   }
+  if (!parked_) ParkIfPending();  // RetryBlocked above may have parked already
   if (in_begin_ == in_end_) {
     in_begin_ = in_end_ = 0;
     if (in_cap_ > kKeepBuffer) {
@@ -271,19 +298,12 @@ void Connection::ProcessInput() {
 
 void Connection::RunCommand(const std::vector<std::string_view>& args) {
   const size_t reply_start = out_.size();
+  const uint64_t commits = commits_issued_;
   Dispatch(server_, client_, args, reply_, *this, stats_);
-  if (durable_state_.load(std::memory_order_acquire) != 0) {
-    uint32_t prev = durable_state_.fetch_or(kWaitingBit, std::memory_order_acq_rel);
-    if ((prev & ~kWaitingBit) != 0) {
-      parked_ = true;
-      parked_reply_start_ = reply_start;
-      keepalive_ = shared_from_this();
-    } else {
-      durable_state_.store(0, std::memory_order_relaxed);
-    }
-  }
-  if (!parked_ && durable_failed_.load(std::memory_order_acquire)) {
-    ReplaceReplyWithDurableError(reply_start);
+  if (commits_issued_ != commits &&
+      (durable_state_.load(std::memory_order_acquire) != 0 ||
+       durable_failed_.load(std::memory_order_acquire))) {
+    pending_write_replies_.emplace_back(reply_start, out_.size());
   }
   if (client_.close_after_reply || client_.handoff) closing_ = true;
 }
@@ -296,6 +316,7 @@ void Connection::RetryBlocked() {
   client_.block_retry = blocked;
   std::vector<std::string_view> args(blocked->args.begin(), blocked->args.end());
   RunCommand(args);
+  ParkIfPending();
   client_.block_retry.reset();
   if (client_.blocked != nullptr) return;  // still waiting
   // Served (or failed): leave the queues and go on with the pipeline. A pop

@@ -161,6 +161,34 @@ class DiskFull(unittest.TestCase):
         if transient:
             print("\ndiskfull: %d transient write errors after space was freed" % transient)
 
+    def test_a_pipeline_on_a_full_disk_gets_one_reply_per_command_in_order(self):
+        # appendfsync always runs a whole pipeline before its fsync: when the
+        # disk is full, each SET's reply is OK or an error of its own, each
+        # GET's reply is untouched (or the connection is closed, when the
+        # WAL write itself failed), and every SET answered OK reads back.
+        acked, _ = self.fill()
+        r = self.srv.client(socket_timeout=15)
+        pipe = r.pipeline(transaction=False)
+        for i in range(30):
+            pipe.set("p%d" % i, value("p%d" % i))
+            pipe.get(acked[0])
+        try:
+            replies = pipe.execute(raise_on_error=False)
+        except redis.ConnectionError:
+            replies = None
+        self.assertIsNone(self.srv.proc.poll(), "server died on a full disk")
+        if replies is not None:
+            self.assertEqual(len(replies), 60)
+            for i in range(30):
+                self.assertEqual(replies[2 * i + 1], value(acked[0]), "GET reply %d" % i)
+                if replies[2 * i] is True:
+                    acked.append("p%d" % i)
+                else:
+                    self.assertIsInstance(replies[2 * i], redis.ResponseError)
+            print("\ndiskfull pipeline: %d of 30 SETs acknowledged"
+                  % sum(1 for x in replies[0::2] if x is True))
+        self.assert_reads(acked)
+
     def test_restart_after_disk_full_recovers_every_acknowledged_write(self):
         acked, _ = self.fill()
         os.remove(self.filler)

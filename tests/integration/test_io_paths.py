@@ -4,6 +4,7 @@ trickled and half-closed input, and the per-read command clock. Each test
 fails by a wrong or missing reply (a lost wake-up shows as a timeout)."""
 
 import random
+import signal
 import socket
 import threading
 import time
@@ -126,6 +127,52 @@ class IoPaths(unittest.TestCase):
                 break
             time.sleep(0.05)
         self.assertLessEqual(now, before)
+
+
+class AlwaysPipeline(unittest.TestCase):
+    """appendfsync always: a pipeline of writes runs on while the first
+    fsync is pending and shares the next one (as Redis's one fsync per
+    event-loop pass), with every reply in order and no reply early."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = LsmdbServer(["--appendfsync", "always"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.close()
+
+    def wal_syncs(self):
+        info = self.srv.command("INFO", "storage")
+        return int(info.split(b"lsm_wal_syncs:")[1].split(b"\r\n")[0])
+
+    def test_a_pipeline_of_writes_shares_fsyncs_and_keeps_reply_order(self):
+        s = self.srv.raw()
+        n = 2000
+        cmds, want = [], []
+        for i in range(n):
+            if i % 4 == 3:
+                cmds.append(encode("GET", "ap"))  # a read sees the writes before it
+                want.append(b"$%d\r\n%d\r\n" % (len(str(i - 1)), i - 1))
+            elif i % 4 == 0:
+                cmds.append(encode("SET", "ap", str(i)))
+                want.append(b"+OK\r\n")
+            else:
+                cmds.append(encode("INCR", "ap"))
+                want.append(b":%d\r\n" % i)
+        want = b"".join(want)
+        before = self.wal_syncs()
+        s.sendall(b"".join(cmds))
+        got = read_until(s, lambda d: len(d) >= len(want), timeout=30)
+        self.assertEqual(got, want)
+        syncs = self.wal_syncs() - before
+        # 1500 write commands: parking after each one took one fsync each.
+        self.assertLess(syncs, 150, "%d fsyncs for 1500 pipelined writes" % syncs)
+        s.close()
+        # Durable: the last value survives a kill -9.
+        self.srv.stop(signal.SIGKILL)
+        self.srv.start()
+        self.assertEqual(self.srv.command("GET", "ap"), str(n - 2).encode())
 
 
 if __name__ == "__main__":
