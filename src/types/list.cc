@@ -111,8 +111,9 @@ Status VisitPositions(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata
   // an index in [first, first + n). The keys are distinct and ascending, so n
   // of that size are exactly the wanted indexes, in order: checking each
   // key's size and the count at the end detects any missing element.
-  // No step past the last wanted element: the engine iterator does not stop
-  // at upper_bound, and beyond the tail lie the tombstones of earlier pops.
+  // No step past the last wanted element: the step would cost a merge of
+  // every child iterator for nothing (the engine iterator itself stops at
+  // upper_bound instead of walking the tombstones of earlier pops).
   const size_t key_size = keys.prefix().size() + 8;
   uint64_t seen = 0;
   it->Seek(*bounded.lower_bound);
@@ -152,7 +153,7 @@ Status ScanList(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata& meta
     it->SeekForPrev(keys.At(meta.list_tail - 1));
   }
   // No step past the last element (beyond either end lie the tombstones of
-  // earlier pops, which the engine iterator would walk through).
+  // earlier pops; ScanList's bound is the whole version prefix).
   for (uint64_t i = 0; i < meta.count && it->Valid(); ++i) {
     std::string_view k = it->key();
     if (k.size() != prefix.size() + 8 || k.substr(0, prefix.size()) != prefix) {

@@ -810,7 +810,8 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
           return tables->NewIterator(options, files[i]->number, files[i]->file_size);
         }));
   }
-  auto it = NewDBIterator(NewMergingIterator(std::move(children)), seq, [sv] {});
+  auto it = NewDBIterator(NewMergingIterator(std::move(children)), seq, [sv] {},
+                          DBIterBounds{options.lower_bound, options.upper_bound});
   if (options.lower_bound || options.upper_bound) {
     it = NewBoundedIterator(std::move(it), options.lower_bound, options.upper_bound);
   }

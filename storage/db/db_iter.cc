@@ -32,8 +32,12 @@ constexpr int kMaxSequentialSkip = 8;
 
 class DBIter final : public Iterator {
  public:
-  DBIter(std::unique_ptr<Iterator> iter, uint64_t sequence, std::function<void()> cleanup)
-      : iter_(std::move(iter)), sequence_(sequence), cleanup_(std::move(cleanup)) {}
+  DBIter(std::unique_ptr<Iterator> iter, uint64_t sequence, std::function<void()> cleanup,
+         DBIterBounds bounds)
+      : iter_(std::move(iter)),
+        sequence_(sequence),
+        cleanup_(std::move(cleanup)),
+        bounds_(std::move(bounds)) {}
 
   ~DBIter() override {
     iter_.reset();  // release what iter_ reads before the owner unpins it
@@ -165,6 +169,15 @@ class DBIter final : public Iterator {
     while (iter_->Valid()) {
       ParsedInternalKey ikey;
       if (!ParseKey(&ikey)) return;
+      // Past the upper bound: stop rather than walk hidden entries beyond
+      // it. Checked only where a new user key would be skipped (hidden
+      // versions of *skip are below it, and a visible entry is checked by
+      // the caller's bound), so a scan inside the range pays nothing.
+      if (bounds_.upper && (ikey.sequence > sequence_ || ikey.type == kTypeDeletion) &&
+          !(skipping && CompareUserKey(ikey.user_key, *skip) <= 0) &&
+          CompareUserKey(ikey.user_key, *bounds_.upper) >= 0) {
+        break;
+      }
       if (ikey.sequence > sequence_) {
         // Newer than the snapshot: invisible. After many, jump to the first
         // version of this key that the snapshot can see.
@@ -203,6 +216,8 @@ class DBIter final : public Iterator {
     while (iter_->Valid()) {
       ParsedInternalKey ikey;
       if (!ParseKey(&ikey)) return;
+      // Below the lower bound: what was saved (if anything) is the entry.
+      if (bounds_.lower && CompareUserKey(ikey.user_key, *bounds_.lower) < 0) break;
       if (ikey.sequence <= sequence_) {
         if (value_type != kTypeDeletion && CompareUserKey(ikey.user_key, saved_key_) < 0) {
           break;  // a value of an earlier key: saved_key_ is complete
@@ -233,6 +248,7 @@ class DBIter final : public Iterator {
   std::unique_ptr<Iterator> iter_;
   const uint64_t sequence_;
   std::function<void()> cleanup_;
+  const DBIterBounds bounds_;
   Status status_;            // sticky corruption found by DBIter itself
   std::string saved_key_;    // == key() when direction_ == kReverse
   std::string saved_value_;  // == value() when direction_ == kReverse
@@ -243,8 +259,9 @@ class DBIter final : public Iterator {
 }  // namespace
 
 std::unique_ptr<Iterator> NewDBIterator(std::unique_ptr<Iterator> internal, uint64_t sequence,
-                                        std::function<void()> cleanup) {
-  return std::make_unique<DBIter>(std::move(internal), sequence, std::move(cleanup));
+                                        std::function<void()> cleanup, DBIterBounds bounds) {
+  return std::make_unique<DBIter>(std::move(internal), sequence, std::move(cleanup),
+                                  std::move(bounds));
 }
 
 }  // namespace lsmdb::storage

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "lsmdb/iterator.h"
 
@@ -30,9 +32,20 @@ namespace lsmdb::storage {
 //   - `cleanup`, if set, runs in the destructor AFTER `internal` has been
 //     destroyed (the DB uses it to release the version and memtables that
 //     `internal` reads).
+//   - `bounds` (user keys, optional): a scan that steps over hidden entries
+//     (deletions, versions newer than the snapshot) stops, !Valid(), at the
+//     first one whose user key is >= upper (forward) or < lower (reverse)
+//     instead of walking every deletion beyond the range. A visible entry
+//     outside the bounds is still returned: the DB clamps seeks and checks
+//     returned keys in its BoundedIterator around this one.
 // Not thread-safe (see lsmdb::Iterator).
+struct DBIterBounds {
+  std::optional<std::string> lower;
+  std::optional<std::string> upper;
+};
 std::unique_ptr<lsmdb::Iterator> NewDBIterator(std::unique_ptr<lsmdb::Iterator> internal,
                                                uint64_t sequence,
-                                               std::function<void()> cleanup = {});
+                                               std::function<void()> cleanup = {},
+                                               DBIterBounds bounds = {});
 
 }  // namespace lsmdb::storage

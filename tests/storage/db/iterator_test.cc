@@ -535,5 +535,65 @@ TEST_CASE("DBIter reports corrupted internal keys and internal errors",
   }
 }
 
+TEST_CASE("DBIter stops at its bounds instead of walking the deletions beyond them",
+          "[storage][iterator]") {
+  // A malformed internal key lies beyond 500 deletions on each side: a scan
+  // that walked past its bound over the deletions would reach it and report
+  // Corruption; one that stops at the bound never reads it.
+  auto bad_key = [](std::string user_key) {
+    PutFixed64(&user_key, PackTag(3, kTypeValue) | 7);  // type 7: no such type
+    return user_key;
+  };
+  auto numbered = [](char c, int i) {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "%c%04d", c, i);
+    return std::string(buf);
+  };
+  std::vector<KV> entries;
+  entries.push_back({bad_key("a"), "x"});
+  for (int i = 0; i < 500; i++) {
+    entries.push_back({MakeInternalKey(numbered('b', i), 10, kTypeDeletion), ""});
+  }
+  entries.push_back({MakeInternalKey("m", 5, kTypeValue), "m"});
+  entries.push_back({MakeInternalKey("n", 5, kTypeValue), "n"});
+  for (int i = 0; i < 500; i++) {
+    entries.push_back({MakeInternalKey(numbered('x', i), 10, kTypeDeletion), ""});
+  }
+  entries.push_back({bad_key("z"), "x"});
+
+  SECTION("forward, with an upper bound") {
+    DBIterBounds bounds;
+    bounds.upper = "o";
+    auto it = NewDBIterator(std::make_unique<VectorIterator>(entries), 20, {}, bounds);
+    it->Seek("m");
+    REQUIRE(it->Valid());
+    it->Next();
+    REQUIRE(it->key() == "n");
+    it->Next();
+    REQUIRE_FALSE(it->Valid());
+    REQUIRE(it->status().ok());
+  }
+  SECTION("backward, with a lower bound") {
+    DBIterBounds bounds;
+    bounds.lower = "c";
+    auto it = NewDBIterator(std::make_unique<VectorIterator>(entries), 20, {}, bounds);
+    it->SeekForPrev("n");
+    REQUIRE(it->Valid());
+    REQUIRE(it->key() == "n");
+    it->Prev();
+    REQUIRE(it->key() == "m");
+    it->Prev();
+    REQUIRE_FALSE(it->Valid());
+    REQUIRE(it->status().ok());
+  }
+  SECTION("without bounds the same scans walk on and meet the damage") {
+    auto it = NewDBIterator(std::make_unique<VectorIterator>(entries), 20);
+    it->Seek("n");
+    it->Next();
+    REQUIRE_FALSE(it->Valid());
+    REQUIRE(it->status().IsCorruption());
+  }
+}
+
 }  // namespace
 }  // namespace lsmdb::storage
