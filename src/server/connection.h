@@ -93,10 +93,12 @@ class Connection : public std::enable_shared_from_this<Connection>, private WalC
   // A pub/sub push for this client (posted from the publisher's thread).
   void DeliverPush(const std::shared_ptr<const std::string>& bytes);
   void Flush();
-  // Queues this connection for its thread's batched FlushWal (see .cc).
-  void QueueWalFlush();
-  // The batched FlushWal ran (`s`: its status): releases the held output.
-  void WalFlushed(const Status& s);
+  // Queues this connection for its thread's output pass: one batched
+  // FlushWal if any queued connection wrote, then every queued connection's
+  // replies (see "Output passes" in the .cc).
+  void QueueOutputPass();
+  // The output pass ran (`s`: its FlushWal status): releases the held output.
+  void OnOutputPass(const Status& s);
   void StartRead();
   void OnRead(const asio::error_code& ec, size_t n);
   void OnWrite(const asio::error_code& ec, size_t n);
@@ -135,13 +137,17 @@ class Connection : public std::enable_shared_from_this<Connection>, private WalC
   int64_t push_soft_since_ms_ = 0;  // output above the pubsub soft limit since (0 = not)
   // A write was committed since the WAL was last flushed to the OS. Replies
   // to writes go out only after DB::FlushWal; the flush is shared by every
-  // connection of the I/O thread that wrote during one event-loop pass (see
-  // "WAL flush batching" in connection.cc), like Redis's one AOF write per
+  // connection of the I/O thread served during one event-loop pass (see
+  // "Output passes" in connection.cc), like Redis's one AOF write per
   // event-loop iteration.
   bool wal_dirty_ = false;
-  // Queued for the thread's batched WAL flush: output is held (Flush() does
-  // nothing) until WalFlushed() runs.
-  bool wal_waiting_ = false;
+  // Queued for the thread's output pass: output is held (Flush() does
+  // nothing) until OnOutputPass() runs. wal_pending_: this connection wrote,
+  // so a failed FlushWal closes it. in_output_pass_: Pump runs from the pass,
+  // so replies go out now.
+  bool output_queued_ = false;
+  bool wal_pending_ = false;
+  bool in_output_pass_ = false;
   // ProcessInput stopped with commands left because the output passed the
   // soft limit; Pump resumes them once it drains.
   bool input_paused_ = false;
