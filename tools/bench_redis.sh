@@ -6,8 +6,9 @@
 #   tools/bench_redis.sh [--lsmdb PATH] [--always] [-n 200000] [-c 50]
 #                        [--tests ping,set,get,incr,mset] [--pipelines "1 16"] [--rounds 1]
 #
-# Prints, per pipeline depth: ops/s and p99 (ms) of both servers per test, the
-# ratio lsmdb/redis of ops/s, and the geometric mean of the ratios.
+# Prints, per pipeline depth: ops/s (median over the rounds) and p99 (ms, the
+# worst round) of both servers per test, the ratio lsmdb/redis of ops/s, and
+# the geometric mean of the ratios.
 # --always runs lsmdb with appendfsync always (redis stays at everysec).
 set -euo pipefail
 
@@ -91,7 +92,7 @@ for P in $PIPELINES; do
 done
 
 /usr/bin/python3 - "$RESULTS" <<'PY'
-import csv, math, sys
+import csv, math, statistics, sys
 from collections import defaultdict, OrderedDict
 # rows: server, pipeline, "test","rps","avg","min","p50","p95","p99","max"
 data = defaultdict(list)
@@ -113,7 +114,9 @@ for pipe in pipes:
         l = data.get(("lsmdb", p, test)); r = data.get(("redis", p, test))
         if not l or not r:
             continue
-        lr = sum(x for x, _ in l) / len(l); rr = sum(x for x, _ in r) / len(r)
+        # Medians over the rounds: one disturbed run (a page-cache writeback,
+        # a compaction) moves a mean by several percent on a 2-core machine.
+        lr = statistics.median(x for x, _ in l); rr = statistics.median(x for x, _ in r)
         lp = max(y for _, y in l); rp = max(y for _, y in r)
         ratio = lr / rr if rr else float("nan")
         ratios.append(ratio)
