@@ -48,7 +48,7 @@ constexpr int64_t kValidityFactor = 10;             // cluster-replica-validity-
 }  // namespace
 
 void ClusterState::SetReplOffset(int64_t offset, int64_t data_age_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   repl_offset_ = offset;
   repl_data_age_ms_ = data_age_ms;
 }
@@ -82,22 +82,22 @@ uint64_t ClusterState::last_vote_epoch() const {
 }
 
 void ClusterState::SetBusDrop(std::vector<std::string> ids) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   bus_drop_ = std::move(ids);
 }
 
 void ClusterState::set_writable_delay_ms(int64_t ms) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   writable_delay_ms_ = ms;
 }
 
 void ClusterState::SetClockForTest(std::function<int64_t()> clock) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   clock_ = std::move(clock);
 }
 
 void ClusterState::SetLogger(std::function<void(std::string_view)> log) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   log_ = std::move(log);
 }
 
@@ -112,7 +112,7 @@ void ClusterState::ResetManualFailoverLocked() {
 }
 
 Status ClusterState::ManualFailover(std::string_view mode) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   Node& me = myself();
   if (me.flags & kMaster) {
     return Status::InvalidArgument("ERR You should send CLUSTER FAILOVER to a replica");

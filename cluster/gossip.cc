@@ -173,7 +173,7 @@ std::string ClusterState::HandleMessage(std::string_view msg, std::string_view p
   ParsedLine p;
   if (!ParseLine(lines[1], &p) || p.node.id.size() != 40) return "";
 
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   const int64_t now = Now();
   if (p.node.id == myid_) return type;
   if (std::find(bus_drop_.begin(), bus_drop_.end(), p.node.id) != bus_drop_.end()) return "";
@@ -344,7 +344,7 @@ std::vector<ClusterState::Target> ClusterState::Targets() const {
 }
 
 void ClusterState::RecordPingResult(std::string_view id, bool ok) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   Node* n = FindLocked(id);
   if (n == nullptr || ok) return;
   n->link_connected = false;
@@ -352,7 +352,7 @@ void ClusterState::RecordPingResult(std::string_view id, bool ok) {
 }
 
 CronActions ClusterState::Cron(int64_t now) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   CronActions actions;
   std::erase_if(forgotten_, [&](const auto& f) { return f.second <= now; });
   // Handshakes that never completed are dropped after the node timeout.

@@ -68,7 +68,7 @@ ClusterState::ClusterState(std::string path, std::string ip, int port, int cport
       importing_(kSlots) {}
 
 Status ClusterState::Load() {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   std::ifstream in(path_);
   if (in) {
     std::stringstream ss;
@@ -138,14 +138,30 @@ Status ClusterState::ParseLocked(std::string_view text) {
 }
 
 Status ClusterState::Save() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return SaveLocked();
+  {
+    std::lock_guard<std::mutex> lock(mu_);  // not a Guard: the write below returns its status
+    (void)SaveLocked();
+  }
+  return FlushPendingSave();
 }
 
 Status ClusterState::SaveIfDirty() {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   if (!dirty_) return Status::OK();
   return SaveLocked();
+}
+
+ClusterState::Guard::Guard(const ClusterState* state) : state_(const_cast<ClusterState*>(state)) {
+  state_->mu_.lock();
+  renders_at_lock_ = state_->renders_;
+}
+
+ClusterState::Guard::~Guard() {
+  // Flushed even if another thread took this text: FlushPendingSave waits
+  // (save_io_mu_) until that write is done.
+  const bool rendered = state_->renders_ != renders_at_lock_;
+  state_->mu_.unlock();
+  if (rendered) (void)state_->FlushPendingSave();
 }
 
 Status ClusterState::SaveLocked(bool fsync) {
@@ -153,6 +169,28 @@ Status ClusterState::SaveLocked(bool fsync) {
   state_checked_ms_ = 0;  // the view changed: recompute the state on next use
   std::string text = NodesTextLocked(true);
   text += fmt::format("vars currentEpoch {} lastVoteEpoch {}\n", current_epoch_, last_vote_epoch_);
+  pending_save_.text = std::move(text);
+  pending_save_.fsync = pending_save_.fsync || fsync;
+  pending_save_.due = true;
+  renders_++;
+  return Status::OK();
+}
+
+Status ClusterState::FlushPendingSave() {
+  std::lock_guard<std::mutex> io(save_io_mu_);
+  PendingSave save;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!pending_save_.due) return Status::OK();  // written by whoever took it
+    save = std::move(pending_save_);
+    pending_save_ = PendingSave();
+  }
+  Status s = WriteNodesFile(std::move(save.text), save.fsync);
+  if (!s.ok() && log_) log_(fmt::format("Could not save the nodes file: {}", s.ToString()));
+  return s;
+}
+
+Status ClusterState::WriteNodesFile(std::string text, bool fsync) const {
   if (!fsync) {
     // Redis's clusterSaveConfig(0): overwrite in place, padded with '\n' to
     // the old length, then truncate. A kill -9 cannot tear it (the write is
@@ -407,7 +445,7 @@ std::vector<SlotRange> ClusterState::SlotRanges() const {
 }
 
 Status ClusterState::AddSlots(const std::vector<int>& slots) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   std::vector<bool> seen(kSlots, false);
   for (int s : slots) {
     if (!owner_[s].empty())
@@ -426,7 +464,7 @@ Status ClusterState::AddSlots(const std::vector<int>& slots) {
 }
 
 Status ClusterState::DelSlots(const std::vector<int>& slots) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   std::vector<bool> seen(kSlots, false);
   for (int s : slots) {
     if (owner_[s].empty()) {
@@ -447,7 +485,7 @@ Status ClusterState::DelSlots(const std::vector<int>& slots) {
 }
 
 Status ClusterState::FlushSlots() {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   for (int s = 0; s < kSlots; s++) {
     if (owner_[s] == myid_) owner_[s].clear();
     migrating_[s].clear();
@@ -466,7 +504,7 @@ Status ClusterState::FlushSlots() {
 // redone by the admin tool (redis-cli --cluster fix), as with Redis. This
 // makes resharding cost one fsync per target node instead of ~5 per slot.
 Status ClusterState::SetSlot(int slot, std::string_view mode, std::string_view node_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   auto err = [](std::string text) { return Status::InvalidArgument(text); };
   bool fsync = false;
   if (mode == "stable") {
@@ -517,7 +555,7 @@ uint64_t ClusterState::MaxEpochLocked() const {
 }
 
 std::string ClusterState::BumpEpoch() {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   Node& me = myself();
   uint64_t max = 0;
   for (const Node& n : nodes_) max = std::max(max, n.config_epoch);
@@ -531,7 +569,7 @@ std::string ClusterState::BumpEpoch() {
 }
 
 Status ClusterState::SetConfigEpoch(uint64_t epoch) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   if (nodes_.size() > 1) {
     return Status::InvalidArgument(
         "ERR The user can assign a config epoch only when the node does not know any other "
@@ -546,7 +584,7 @@ Status ClusterState::SetConfigEpoch(uint64_t epoch) {
 }
 
 Status ClusterState::Reset(bool hard) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   Node me = myself();
   me.flags = kMyself | kMaster;
   me.master_id.clear();
@@ -572,7 +610,7 @@ Status ClusterState::Reset(bool hard) {
 }
 
 Status ClusterState::Meet(std::string_view ip, int port, int cport) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   for (const Node& n : nodes_) {
     if ((n.flags & kHandshake) && n.ip == ip && n.port == port) return Status::OK();
   }
@@ -587,7 +625,7 @@ Status ClusterState::Meet(std::string_view ip, int port, int cport) {
 }
 
 Status ClusterState::Forget(std::string_view id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   if (id == myid_) return Status::InvalidArgument("ERR I tried hard but I can't forget myself...");
   Node* n = FindLocked(id);
   if (n == nullptr) return Status::InvalidArgument(fmt::format("ERR Unknown node {}", id));
@@ -602,7 +640,7 @@ Status ClusterState::Forget(std::string_view id) {
 }
 
 Status ClusterState::Replicate(std::string_view id, std::string* ip, int* port) {
-  std::lock_guard<std::mutex> lock(mu_);
+  Guard lock(this);
   const Node* n = FindLocked(id);
   if (n == nullptr) return Status::InvalidArgument(fmt::format("ERR Unknown node {}", id));
   if (n->id == myid_) return Status::InvalidArgument("ERR Can't replicate myself");

@@ -8,7 +8,13 @@
 // whole after every change made by a CLUSTER command and, for changes learnt
 // over the bus, by the bus's cron (SaveIfDirty). A save is fsynced (tmp file,
 // fsync, rename) except CLUSTER SETSLOT without an epoch bump, which, like
-// Redis, overwrites the file in place without fsync (SaveLocked):
+// Redis, overwrites the file in place without fsync (SaveLocked). The file
+// is written after mu_ is released: SaveLocked renders the text into
+// pending_save_, and the Guard that holds mu_ writes it once it has unlocked
+// (FlushPendingSave), before the public method returns. So no fsync runs
+// under mu_, which every command's slot lookup takes, and a method that saves
+// still returns only after the file is written (a failover vote's
+// lastVoteEpoch is on disk before its ACK is sent):
 //
 //   <id> <ip>:<port>@<cport> <flags> <master|-> <ping-sent> <pong-recv> <config-epoch>
 //       <link-state> <slot>|<first>-<last> ... [<slot>->-<id>] [<slot>-<-<id>]
@@ -208,9 +214,31 @@ class ClusterState {
   const Node& myself() const { return *FindLocked(myid_); }
   std::string LineLocked(const Node& n, bool for_file) const;
   std::string NodesTextLocked(bool for_file) const;
-  // Rewrites the nodes file (tmp + rename); fsyncs it unless `fsync` is
-  // false (Redis's clusterSaveConfig(do_fsync)).
+  // Renders the nodes file for the Guard to write after unlocking (see the
+  // top of this file); fsynced (tmp + rename) unless `fsync` is false
+  // (Redis's clusterSaveConfig(do_fsync)). Returns OK: a failed write is
+  // logged by the Guard.
   Status SaveLocked(bool fsync = true);
+  // Takes mu_ for a public method that may save; on destruction releases
+  // it, then writes the save it rendered (FlushPendingSave). Const methods
+  // never save and take mu_ directly.
+  class Guard {
+   public:
+    explicit Guard(const ClusterState* state);
+    ~Guard();
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+
+   private:
+    ClusterState* state_;
+    uint64_t renders_at_lock_;  // state_->renders_ when mu_ was taken
+  };
+  // Writes the latest rendered nodes file, if one is pending; takes
+  // save_io_mu_ (which orders the writes) and mu_ only to take the text.
+  // Called without mu_. A caller that finds nothing pending returns after
+  // any writer that took its text has finished.
+  Status FlushPendingSave();
+  Status WriteNodesFile(std::string text, bool fsync) const;
   // The slot ranges owned by `id` ("0-5460 7000"), cached until the next
   // SlotsChangedLocked(): every message and nodes-file line needs them, and
   // computing them scans the 16384 owners.
@@ -247,6 +275,14 @@ class ClusterState {
   const int64_t node_timeout_ms_;
 
   mutable std::mutex mu_;
+  struct PendingSave {
+    std::string text;
+    bool fsync = false;  // any save merged into it asked for an fsync
+    bool due = false;
+  };
+  PendingSave pending_save_;  // GUARDED_BY(mu_)
+  uint64_t renders_ = 0;      // SaveLocked calls; GUARDED_BY(mu_)
+  std::mutex save_io_mu_;     // held while the nodes file is written
   std::string myid_;
   std::vector<Node> nodes_;  // myself included
   // Owner id per slot ("" = unassigned), migrating target / importing source ids.

@@ -134,8 +134,7 @@ Status Connection::Commit(WriteBatch& batch) { return CommitWithOptions(WriteOpt
 Status Connection::CommitWithOptions(const WriteOptions& options, WriteBatch& batch) {
   wal_dirty_ = true;
   durable_state_.fetch_add(1, std::memory_order_relaxed);
-  Status s =
-      server_.db().WriteAsync(options, batch, [this](Status st) { OnDurableAnyThread(st); });
+  Status s = server_.db().WriteAsync(options, batch, [this](Status st) { OnDurableAnyThread(st); });
   if (s.ok()) {
     commits_issued_++;
   } else {
@@ -301,9 +300,8 @@ void Connection::RunCommand(const std::vector<std::string_view>& args) {
   const size_t reply_start = out_.size();
   const uint64_t commits = commits_issued_;
   Dispatch(server_, client_, args, reply_, *this, stats_);
-  if (commits_issued_ != commits &&
-      (durable_state_.load(std::memory_order_acquire) != 0 ||
-       durable_failed_.load(std::memory_order_acquire))) {
+  if (commits_issued_ != commits && (durable_state_.load(std::memory_order_acquire) != 0 ||
+                                     durable_failed_.load(std::memory_order_acquire))) {
     pending_write_replies_.emplace_back(reply_start, out_.size());
   }
   if (client_.close_after_reply || client_.handoff) closing_ = true;

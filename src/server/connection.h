@@ -133,7 +133,7 @@ class Connection : public std::enable_shared_from_this<Connection>, private WalC
   bool parked_ = false;  // waiting for durability: no parsing, no output
   asio::steady_timer block_timer_;
   bool block_timer_armed_ = false;
-  std::string held_pushes_;      // pushes that arrived while parked
+  std::string held_pushes_;         // pushes that arrived while parked
   int64_t push_soft_since_ms_ = 0;  // output above the pubsub soft limit since (0 = not)
   // A write was committed since the WAL was last flushed to the OS. Replies
   // to writes go out only after DB::FlushWal; the flush is shared by every

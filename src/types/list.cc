@@ -95,8 +95,8 @@ Status VisitPositions(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata
   if (n == 0) return Status::OK();
   if (n == 1) {
     std::string value;
-    LSMDB_ASSIGN_OR_RETURN(bool found, ks.engine()->Get(ro, keys.At(meta.list_head + first),
-                                                         &value));
+    LSMDB_ASSIGN_OR_RETURN(bool found,
+                           ks.engine()->Get(ro, keys.At(meta.list_head + first), &value));
     if (!found) return Status::Corruption("list element missing");
     fn(std::string_view(value));
     return Status::OK();
@@ -130,8 +130,7 @@ Status VisitPositions(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata
 
 // Reads list positions [first, first + n) in order into *out (appending).
 Status ReadPositions(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata& meta,
-                     ElementKeys& keys, uint64_t first, uint64_t n,
-                     std::vector<std::string>* out) {
+                     ElementKeys& keys, uint64_t first, uint64_t n, std::vector<std::string>* out) {
   out->reserve(out->size() + n);
   return VisitPositions(ks, ro, meta, keys, first, n,
                         [out](std::string_view v) { out->emplace_back(v); });
@@ -140,8 +139,8 @@ Status ReadPositions(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata&
 // Calls fn(position, element) for the elements from the head (forward) or
 // from the tail, until fn returns false or the list ends.
 template <typename Fn>
-Status ScanList(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata& meta,
-                ElementKeys& keys, bool forward, Fn&& fn) {
+Status ScanList(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata& meta, ElementKeys& keys,
+                bool forward, Fn&& fn) {
   const std::string_view prefix = keys.prefix();
   lsmdb::ReadOptions bounded = ro;
   bounded.lower_bound = std::string(prefix);
@@ -383,7 +382,7 @@ Result<int64_t> ListRem(Keyspace& ks, Committer& c, int db, std::string_view key
   if (!meta) return int64_t{0};
   ElementKeys keys(db, key, meta->version);
   const bool forward = count >= 0;
-  const uint64_t limit = count == 0 ? UINT64_MAX
+  const uint64_t limit = count == 0  ? UINT64_MAX
                          : count > 0 ? static_cast<uint64_t>(count)
                                      : static_cast<uint64_t>(-(count + 1)) + 1;
   std::vector<int64_t> removed;  // positions, in scan order
@@ -406,8 +405,8 @@ Result<int64_t> ListRem(Keyspace& ks, Committer& c, int db, std::string_view key
   } else if (len - lo <= hi + 1) {
     // Compact [lo, len) toward the head; the last n indexes are freed.
     std::vector<std::string> part;
-    LSMDB_RETURN_IF_ERROR(ReadPositions(ks, lsmdb::ReadOptions{}, *meta, keys, lo, len - lo,
-                                        &part));
+    LSMDB_RETURN_IF_ERROR(
+        ReadPositions(ks, lsmdb::ReadOptions{}, *meta, keys, lo, len - lo, &part));
     int64_t to = lo;
     size_t r = 0;
     for (int64_t i = lo; i < len; ++i) {
@@ -484,18 +483,17 @@ Result<std::vector<int64_t>> ListPos(Keyspace& ks, int db, std::string_view key,
   ElementKeys keys(db, key, meta->version);
   int64_t matches = 0;
   int64_t examined = 0;
-  LSMDB_RETURN_IF_ERROR(ScanList(ks, snap.options(), *meta, keys, forward,
-                                 [&](int64_t pos, std::string_view value) {
-                                   if (options.maxlen != 0 && examined >= options.maxlen) {
-                                     return false;
-                                   }
-                                   ++examined;
-                                   if (value != element) return true;
-                                   if (++matches < rank) return true;
-                                   out.push_back(pos);
-                                   return options.count == 0 ||
-                                          static_cast<int64_t>(out.size()) < options.count;
-                                 }));
+  LSMDB_RETURN_IF_ERROR(
+      ScanList(ks, snap.options(), *meta, keys, forward, [&](int64_t pos, std::string_view value) {
+        if (options.maxlen != 0 && examined >= options.maxlen) {
+          return false;
+        }
+        ++examined;
+        if (value != element) return true;
+        if (++matches < rank) return true;
+        out.push_back(pos);
+        return options.count == 0 || static_cast<int64_t>(out.size()) < options.count;
+      }));
   return out;
 }
 

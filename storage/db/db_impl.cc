@@ -1,12 +1,11 @@
 #include "storage/db/db_impl.h"
 
+#include <fmt/format.h>
 #include <pthread.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-
-#include <fmt/format.h>
 
 #include "storage/db/bounded_iterator.h"
 #include "storage/db/concat_iterator.h"
@@ -139,7 +138,8 @@ Status DBImpl::Open() {
   std::unique_lock<std::mutex> lock(mutex_);
   if (!FileExists(CurrentFileName(dir_))) {
     if (!options_.create_if_missing) {
-      return Status::InvalidArgument(fmt::format("{}: no DB here (create_if_missing is off)", dir_));
+      return Status::InvalidArgument(
+          fmt::format("{}: no DB here (create_if_missing is off)", dir_));
     }
     LSMDB_RETURN_IF_ERROR(versions_->CreateNew());
   } else if (options_.error_if_exists) {
@@ -238,10 +238,10 @@ Status DBImpl::RecoverWal(uint64_t number, VersionEdit* edit, uint64_t* max_sequ
   if (reader->DroppedBytes() > 0) {
     // With repair_wal, damage in the middle is skipped too: say how much.
     std::string tail = reader->TailReport();
-    Log(0, tail.empty() ? fmt::format("{}: repair dropped {} bytes of damaged records", path,
-                                      reader->DroppedBytes())
-                        : fmt::format("{} ({} bytes dropped in all)", tail,
-                                      reader->DroppedBytes()));
+    Log(0, tail.empty()
+               ? fmt::format("{}: repair dropped {} bytes of damaged records", path,
+                             reader->DroppedBytes())
+               : fmt::format("{} ({} bytes dropped in all)", tail, reader->DroppedBytes()));
   }
   Log(1, fmt::format("recovered {} write batches from {}", records, path));
   if (!mem->Empty()) LSMDB_RETURN_IF_ERROR(WriteLevel0Table(mem, edit, lock));
@@ -619,10 +619,9 @@ Result<bool> DBImpl::ReadUpdatesSince(uint64_t after, size_t max_bytes,
   // Too old (trimmed) or ahead of us (a diverged history): a full copy is needed.
   if (after < backlog_start_ || after > newest) return false;
   // Records are in sequence order: binary search for the first one past `after`.
-  auto it = std::upper_bound(backlog_.begin(), backlog_.end(), after,
-                             [](uint64_t seq, const BacklogRecord& r) {
-                               return seq < r.last_sequence;
-                             });
+  auto it =
+      std::upper_bound(backlog_.begin(), backlog_.end(), after,
+                       [](uint64_t seq, const BacklogRecord& r) { return seq < r.last_sequence; });
   size_t bytes = 0;
   for (; it != backlog_.end() && (bytes < max_bytes || batches->empty()); ++it) {
     const std::string& chunk = backlog_chunks_[it->chunk - backlog_first_chunk_];
@@ -634,8 +633,8 @@ Result<bool> DBImpl::ReadUpdatesSince(uint64_t after, size_t max_bytes,
 
 void DBImpl::SetUpdateListener(std::function<void()> listener) {
   std::lock_guard<std::mutex> lock(backlog_mu_);
-  update_listener_ = listener ? std::make_shared<std::function<void()>>(std::move(listener))
-                              : nullptr;
+  update_listener_ =
+      listener ? std::make_shared<std::function<void()>>(std::move(listener)) : nullptr;
 }
 
 Status DBImpl::FlushWal() {
@@ -677,7 +676,8 @@ Status DBImpl::WaitForSync(uint64_t target) {
   if (wal_synced_ >= target) return SyncStatusFor(target);
   wal_sync_wanted_ = std::max(wal_sync_wanted_, target);
   sync_cv_.notify_one();
-  sync_done_cv_.wait(lock, [&] { return wal_synced_ >= target || !sync_error_.ok() || sync_stop_; });
+  sync_done_cv_.wait(lock,
+                     [&] { return wal_synced_ >= target || !sync_error_.ok() || sync_stop_; });
   if (wal_synced_ >= target) return SyncStatusFor(target);
   return sync_error_.ok() ? Status::Shutdown("DB closed before the WAL was synced") : sync_error_;
 }
@@ -722,15 +722,21 @@ Result<bool> DBImpl::Get(const ReadOptions& options, std::string_view key, std::
   uint64_t seq;
   auto sv = PinSuperVersion(&seq, options);
   switch (sv->mem->Get(key, seq, value)) {
-    case MemTable::GetResult::kFound: return true;
-    case MemTable::GetResult::kDeleted: return false;
-    case MemTable::GetResult::kNotPresent: break;
+    case MemTable::GetResult::kFound:
+      return true;
+    case MemTable::GetResult::kDeleted:
+      return false;
+    case MemTable::GetResult::kNotPresent:
+      break;
   }
   for (const auto& imm : sv->imm) {
     switch (imm->Get(key, seq, value)) {
-      case MemTable::GetResult::kFound: return true;
-      case MemTable::GetResult::kDeleted: return false;
-      case MemTable::GetResult::kNotPresent: break;
+      case MemTable::GetResult::kFound:
+        return true;
+      case MemTable::GetResult::kDeleted:
+        return false;
+      case MemTable::GetResult::kNotPresent:
+        break;
     }
   }
   if (options.snapshot == nullptr) {
@@ -743,9 +749,9 @@ Result<bool> DBImpl::Get(const ReadOptions& options, std::string_view key, std::
     LSMDB_ASSIGN_OR_RETURN(state,
                            sv->version->Get(options, *table_cache_, newest, value, &found_seq));
     if (state == Version::GetState::kNotFound || found_seq <= seq) {
-      sv->rows.Insert(key, state == Version::GetState::kNotFound ? 0 : found_seq, state,
-                      state == Version::GetState::kFound ? std::string_view(*value)
-                                                         : std::string_view());
+      sv->rows.Insert(
+          key, state == Version::GetState::kNotFound ? 0 : found_seq, state,
+          state == Version::GetState::kFound ? std::string_view(*value) : std::string_view());
       return state == Version::GetState::kFound;
     }
     // The newest entry is newer than this reader (a flush landed between
@@ -805,13 +811,14 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const ReadOptions& options) {
     std::vector<FileSpan> spans;
     for (const auto& f : files) spans.push_back({f->smallest, f->largest});
     TableCache* tables = table_cache_.get();
-    children.push_back(NewConcatenatingIterator(
-        std::move(spans), [tables, options, files](size_t i) {
+    children.push_back(
+        NewConcatenatingIterator(std::move(spans), [tables, options, files](size_t i) {
           return tables->NewIterator(options, files[i]->number, files[i]->file_size);
         }));
   }
-  auto it = NewDBIterator(NewMergingIterator(std::move(children)), seq, [sv] {},
-                          DBIterBounds{options.lower_bound, options.upper_bound});
+  auto it = NewDBIterator(
+      NewMergingIterator(std::move(children)), seq, [sv] {},
+      DBIterBounds{options.lower_bound, options.upper_bound});
   if (options.lower_bound || options.upper_bound) {
     it = NewBoundedIterator(std::move(it), options.lower_bound, options.upper_bound);
   }
@@ -1043,8 +1050,7 @@ Status DBImpl::RunPlan(const CompactionPlan& plan, std::unique_lock<std::mutex>&
   Log(2, fmt::format("compacted L{} ({} files) + L{} ({} files) -> {} bytes in {} us, "
                      "{} entries dropped, {} filtered",
                      plan.level, plan.inputs[0].size(), plan.output_level, plan.inputs[1].size(),
-                     out_bytes, MicrosSince(start), stats.entries_dropped,
-                     stats.entries_filtered));
+                     out_bytes, MicrosSince(start), stats.entries_dropped, stats.entries_filtered));
   return Status::OK();
 }
 
@@ -1300,8 +1306,7 @@ Result<DB::KeyValues> DB::ScanPrefix(const ReadOptions& options, std::string_vie
                                      size_t limit) {
   KeyValues out;
   auto it = NewIterator(options);
-  for (it->Seek(prefix); it->Valid() && it->key().substr(0, prefix.size()) == prefix;
-       it->Next()) {
+  for (it->Seek(prefix); it->Valid() && it->key().substr(0, prefix.size()) == prefix; it->Next()) {
     out.emplace_back(it->key(), it->value());
     if (limit != 0 && out.size() >= limit) break;
   }

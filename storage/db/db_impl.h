@@ -150,7 +150,7 @@ class DBImpl final : public DB {
   // Drops the edit's new files from pending_outputs_. REQUIRES: mutex_ held.
   void ReleasePendingOutputs(const VersionEdit& edit);
   void RecordBackgroundError(const Status& s);  // REQUIRES: mutex_ held
-  uint64_t SmallestSnapshot() const;           // REQUIRES: mutex_ held
+  uint64_t SmallestSnapshot() const;            // REQUIRES: mutex_ held
   Status RecoverWal(uint64_t number, VersionEdit* edit, uint64_t* max_sequence,
                     std::unique_lock<std::mutex>& lock);
   void Log(int level, const std::string& msg) const;
@@ -165,9 +165,9 @@ class DBImpl final : public DB {
 
   std::mutex mutex_;
   std::condition_variable bg_cv_;  // signalled when flush/compaction state changes
-  std::shared_ptr<MemTable> mem_;                       // GUARDED_BY(mutex_)
-  uint64_t mem_log_number_ = 0;                         // GUARDED_BY(mutex_)
-  std::deque<ImmMem> imm_;                              // GUARDED_BY(mutex_), oldest first
+  std::shared_ptr<MemTable> mem_;  // GUARDED_BY(mutex_)
+  uint64_t mem_log_number_ = 0;    // GUARDED_BY(mutex_)
+  std::deque<ImmMem> imm_;         // GUARDED_BY(mutex_), oldest first
   // Replaced under mutex_ AND sv_mu_; read under either. Readers (Get,
   // NewIterator) pin it under sv_mu_ alone, so they never wait for a write
   // leader's or a background thread's mutex_ critical section.
@@ -180,18 +180,18 @@ class DBImpl final : public DB {
   std::mutex wal_buf_mu_;
   std::shared_ptr<WritableFile> logfile_;
   std::unique_ptr<WalWriter> log_;
-  std::deque<Writer*> writers_;                         // GUARDED_BY(mutex_)
-  WriteBatch group_batch_;                              // used by the leader only
-  Status bg_error_;                                     // GUARDED_BY(mutex_), sticky
+  std::deque<Writer*> writers_;  // GUARDED_BY(mutex_)
+  WriteBatch group_batch_;       // used by the leader only
+  Status bg_error_;              // GUARDED_BY(mutex_), sticky
   // Out-of-space failures are not sticky: the WAL continues in a new file
   // (wal_broken_) and flushes retry (space_error_ is the last such failure).
-  bool wal_broken_ = false;                             // GUARDED_BY(mutex_)
-  Status wal_broken_status_;                            // GUARDED_BY(mutex_), why
-  Status space_error_;                                  // GUARDED_BY(mutex_)
-  std::multiset<uint64_t> snapshots_;                   // GUARDED_BY(mutex_)
-  std::set<uint64_t> pending_outputs_;                  // GUARDED_BY(mutex_)
-  int disable_deletions_ = 0;                           // GUARDED_BY(mutex_)
-  bool flush_running_ = false;                          // GUARDED_BY(mutex_)
+  bool wal_broken_ = false;             // GUARDED_BY(mutex_)
+  Status wal_broken_status_;            // GUARDED_BY(mutex_), why
+  Status space_error_;                  // GUARDED_BY(mutex_)
+  std::multiset<uint64_t> snapshots_;   // GUARDED_BY(mutex_)
+  std::set<uint64_t> pending_outputs_;  // GUARDED_BY(mutex_)
+  int disable_deletions_ = 0;           // GUARDED_BY(mutex_)
+  bool flush_running_ = false;          // GUARDED_BY(mutex_)
   // Set by the destructor; relaxed loads poll it in long loops.
   std::atomic<bool> shutting_down_{false};
 
@@ -214,11 +214,11 @@ class DBImpl final : public DB {
     Status status;
   };
   static constexpr size_t kMaxLostWalRanges = 16;
-  std::deque<LostWal> lost_wal_;          // GUARDED_BY(sync_mu_)
-  std::shared_ptr<WritableFile> sync_file_;                 // GUARDED_BY(sync_mu_)
+  std::deque<LostWal> lost_wal_;                             // GUARDED_BY(sync_mu_)
+  std::shared_ptr<WritableFile> sync_file_;                  // GUARDED_BY(sync_mu_)
   std::vector<std::shared_ptr<WritableFile>> retired_logs_;  // GUARDED_BY(sync_mu_)
-  std::vector<SyncWaiter> sync_waiters_;                    // GUARDED_BY(sync_mu_)
-  bool sync_stop_ = false;                                  // GUARDED_BY(sync_mu_)
+  std::vector<SyncWaiter> sync_waiters_;                     // GUARDED_BY(sync_mu_)
+  bool sync_stop_ = false;                                   // GUARDED_BY(sync_mu_)
   // Set once a WAL fsync failed, so the write path (which holds mutex_, not
   // sync_mu_) notices without taking sync_mu_ on every group.
   std::atomic<bool> sync_failed_{false};
@@ -239,12 +239,12 @@ class DBImpl final : public DB {
     size_t size;
   };
   std::mutex backlog_mu_;
-  std::deque<BacklogRecord> backlog_;       // GUARDED_BY(backlog_mu_)
-  std::deque<std::string> backlog_chunks_;  // GUARDED_BY(backlog_mu_)
-  std::string backlog_spare_;               // GUARDED_BY(backlog_mu_)
-  uint64_t backlog_first_chunk_ = 0;        // GUARDED_BY(backlog_mu_)
-  size_t backlog_bytes_ = 0;                // GUARDED_BY(backlog_mu_)
-  uint64_t backlog_start_ = 0;              // GUARDED_BY(backlog_mu_)
+  std::deque<BacklogRecord> backlog_;                       // GUARDED_BY(backlog_mu_)
+  std::deque<std::string> backlog_chunks_;                  // GUARDED_BY(backlog_mu_)
+  std::string backlog_spare_;                               // GUARDED_BY(backlog_mu_)
+  uint64_t backlog_first_chunk_ = 0;                        // GUARDED_BY(backlog_mu_)
+  size_t backlog_bytes_ = 0;                                // GUARDED_BY(backlog_mu_)
+  uint64_t backlog_start_ = 0;                              // GUARDED_BY(backlog_mu_)
   std::shared_ptr<std::function<void()>> update_listener_;  // GUARDED_BY(backlog_mu_)
   void AppendToBacklog(const WriteBatch& group);
 

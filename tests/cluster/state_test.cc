@@ -1,15 +1,19 @@
 #include "cluster/state.h"
 
 #include <fmt/core.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 
 using lsmdb::cluster::ClusterState;
 using lsmdb::cluster::Route;
@@ -267,5 +271,40 @@ TEST_CASE("Bus messages that do not parse are ignored; only MEET admits a strang
   CHECK(a.Nodes().size() == 1);
   CHECK(a.HandleMessage(b.BuildMessage("MEET"), "127.0.0.1", "127.0.0.1", "") == "MEET");
   CHECK(a.Nodes().size() == 2);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("A nodes-file save runs after the state lock is released", "[cluster][state]") {
+  // The save's temporary file is a FIFO: opening it for writing blocks until
+  // a reader comes. While AddSlots is stuck there, lookups must still answer
+  // (they take the state lock); with the write under the lock they would
+  // wait for the reader, which only opens once a lookup has answered.
+  std::string dir = TempDir();
+  ClusterState st(dir + "/nodes.conf", "127.0.0.1", 7000, 17000, 15000);
+  REQUIRE(st.Load().ok());
+  REQUIRE(mkfifo((dir + "/nodes.conf.tmp").c_str(), 0600) == 0);
+  std::atomic<bool> saved{false};
+  std::thread writer([&] {
+    (void)st.AddSlots({7});  // the FIFO write fails at fsync: only the timing matters
+    saved = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::atomic<bool> looked_up{false};
+  std::thread reader([&] {
+    Route r = st.Lookup(7);  // takes the state lock
+    (void)r;
+    looked_up = true;
+  });
+  for (int i = 0; i < 200 && !looked_up; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const bool answered_while_saving = looked_up && !saved;
+  // Unblock the writer whatever happened: read the FIFO to its end.
+  std::thread drain([&] { (void)ReadFile(dir + "/nodes.conf.tmp"); });
+  writer.join();
+  reader.join();
+  drain.join();
+  CHECK(answered_while_saving);
+  CHECK(st.Lookup(7).kind != Route::kUnassigned);
   std::filesystem::remove_all(dir);
 }

@@ -4,6 +4,7 @@
 // random moves, direction switches included.
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -13,8 +14,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "storage/db/concat_iterator.h"
 #include "storage/db/db_iter.h"
@@ -37,9 +36,15 @@ std::string UserKey(int n) {
 std::string RandomTarget(std::mt19937& rng, int max_user) {
   std::string user;
   switch (rng() % 8) {
-    case 0: user = ""; break;
-    case 1: user = UserKey(static_cast<int>(rng() % (max_user + 2))) + "x"; break;
-    default: user = UserKey(static_cast<int>(rng() % (max_user + 2))); break;
+    case 0:
+      user = "";
+      break;
+    case 1:
+      user = UserKey(static_cast<int>(rng() % (max_user + 2))) + "x";
+      break;
+    default:
+      user = UserKey(static_cast<int>(rng() % (max_user + 2)));
+      break;
   }
   return MakeInternalKey(user, rng() % 40, static_cast<ValueType>(rng() % 2));
 }
@@ -231,8 +236,7 @@ TEST_CASE("Concatenating iterator matches the concatenation of a level's files",
     while (next < expected.size() || rng() % 3 == 0) {
       size_t take = rng() % 7;
       if (take == 0 || next == expected.size()) {
-        if (next < expected.size() &&
-            ExtractUserKey(expected[next].first) == UserKey(last_user)) {
+        if (next < expected.size() && ExtractUserKey(expected[next].first) == UserKey(last_user)) {
           continue;  // versions of one user key continue in the next file
         }
         int odd = last_user + 1;  // odd, between the neighbours' user keys
@@ -317,9 +321,8 @@ TEST_CASE("Concatenating iterator stops at a file that fails to open",
   REQUIRE_FALSE(null_open->Valid());
   REQUIRE(null_open->status().IsIOError());
 
-  std::unique_ptr<Iterator> none = NewConcatenatingIterator({}, [](size_t) {
-    return std::unique_ptr<Iterator>();
-  });
+  std::unique_ptr<Iterator> none =
+      NewConcatenatingIterator({}, [](size_t) { return std::unique_ptr<Iterator>(); });
   none->SeekToLast();
   REQUIRE_FALSE(none->Valid());
   none->Seek("zzzzzzzzz");
@@ -361,9 +364,12 @@ void CheckSame(const Iterator& it, const Model& model, Model::const_iterator pos
 
 std::string RandomUserTarget(std::mt19937& rng, int nkeys) {
   switch (rng() % 6) {
-    case 0: return "";
-    case 1: return UserKey(static_cast<int>(rng() % (nkeys + 2))) + "x";
-    default: return UserKey(static_cast<int>(rng() % (nkeys + 2)));
+    case 0:
+      return "";
+    case 1:
+      return UserKey(static_cast<int>(rng() % (nkeys + 2))) + "x";
+    default:
+      return UserKey(static_cast<int>(rng() % (nkeys + 2)));
   }
 }
 
@@ -378,9 +384,8 @@ std::unique_ptr<Iterator> BuildInternal(const std::vector<Op>& ops, size_t nchil
   }
   std::vector<std::unique_ptr<Iterator>> children;
   for (auto& d : data) {
-    std::sort(d.begin(), d.end(), [](const KV& a, const KV& b) {
-      return CompareInternalKey(a.first, b.first) < 0;
-    });
+    std::sort(d.begin(), d.end(),
+              [](const KV& a, const KV& b) { return CompareInternalKey(a.first, b.first) < 0; });
     children.push_back(std::make_unique<VectorIterator>(std::move(d), live));
   }
   return NewMergingIterator(std::move(children));
@@ -403,9 +408,11 @@ TEST_CASE("DBIter shows the newest visible version of each key at every snapshot
       if (!op.del) op.value = rng() % 8 == 0 ? "" : "v" + std::to_string(op.seq);
       ops.push_back(op);
     }
-    std::vector<uint64_t> snapshots = {0, static_cast<uint64_t>(nops) / 4,
+    std::vector<uint64_t> snapshots = {0,
+                                       static_cast<uint64_t>(nops) / 4,
                                        static_cast<uint64_t>(nops) / 2,
-                                       static_cast<uint64_t>(nops), kMaxSequenceNumber,
+                                       static_cast<uint64_t>(nops),
+                                       kMaxSequenceNumber,
                                        rng() % (nops + 1)};
     for (uint64_t snap : snapshots) {
       const Model model = ModelAt(ops, snap);
