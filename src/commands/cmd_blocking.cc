@@ -202,10 +202,10 @@ constexpr CommandSpec kBlockingCommands[] = {
      "@write @sortedset @fast @blocking"},
     {"bzpopmax", -3, kW | kB | kCmdFast, {1, -2, 1}, CmdBZPopMax,
      "@write @sortedset @fast @blocking"},
-    {"lmpop", -4, kW, {}, CmdLMPop, "@write @list @slow"},
-    {"blmpop", -5, kW | kCmdBlocking, {}, CmdBLMPop, "@write @list @slow @blocking"},
-    {"zmpop", -4, kW, {}, CmdZMPop, "@write @sortedset @slow"},
-    {"bzmpop", -5, kW | kCmdBlocking, {}, CmdBZMPop, "@write @sortedset @slow @blocking"},
+    {"lmpop", -4, kW, {0, 0, 0, 1}, CmdLMPop, "@write @list @slow"},
+    {"blmpop", -5, kW | kCmdBlocking, {0, 0, 0, 2}, CmdBLMPop, "@write @list @slow @blocking"},
+    {"zmpop", -4, kW, {0, 0, 0, 1}, CmdZMPop, "@write @sortedset @slow"},
+    {"bzmpop", -5, kW | kCmdBlocking, {0, 0, 0, 2}, CmdBZMPop, "@write @sortedset @slow @blocking"},
 };
 
 }  // namespace

@@ -391,6 +391,28 @@ Status CmdMigrate(CommandContext& ctx) {
   return Finish(ctx, job);
 }
 
+// MIGRATE's keys for the ACL and cluster gates (Redis's migrateGetKeys):
+// argv[3], or, when it is "", the arguments after the KEYS option (the
+// option parser above, skipping AUTH's and AUTH2's arguments).
+void MigrateKeys(const std::vector<std::string_view>& args, std::vector<int>* positions) {
+  const int argc = static_cast<int>(args.size());
+  if (argc < 6) return;
+  if (!args[3].empty()) {
+    positions->push_back(3);
+    return;
+  }
+  for (int j = 6; j < argc; ++j) {
+    if (EqualsIgnoreCase(args[j], "auth")) {
+      j += 1;
+    } else if (EqualsIgnoreCase(args[j], "auth2")) {
+      j += 2;
+    } else if (EqualsIgnoreCase(args[j], "keys")) {
+      for (int k = j + 1; k < argc; ++k) positions->push_back(k);
+      return;
+    }
+  }
+}
+
 constexpr uint32_t kRestoreFlags = kCmdWrite | kCmdDenyOom;
 constexpr const char* kWriteAcl = "@keyspace @write @slow @dangerous";
 
@@ -400,7 +422,7 @@ constexpr CommandSpec kMigrateCommands[] = {
     {"restore-asking", -4, kRestoreFlags | kCmdAsking, {1, 1, 1}, CmdRestore, kWriteAcl},
     // Keyless for the cluster gate: the keys may follow KEYS after "" (Redis
     // uses a getkeys function); MIGRATE runs where the keys are.
-    {"migrate", -6, kCmdWrite, {0, 0, 0}, CmdMigrate, kWriteAcl},
+    {"migrate", -6, kCmdWrite, {0, 0, 0, 0, MigrateKeys}, CmdMigrate, kWriteAcl},
 };
 
 }  // namespace

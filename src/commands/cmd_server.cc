@@ -144,10 +144,11 @@ void ReplyCommandInfo(resp::ReplyBuilder& r, const CommandSpec& spec) {
   r.Integer(spec.arity);
   size_t nflags = 0;
   for (const auto& [bit, name] : kFlagNames) nflags += (spec.flags & bit) ? 1 : 0;
-  r.SetHeader(nflags);
+  r.SetHeader(nflags + (spec.keys.movable() ? 1 : 0));
   for (const auto& [bit, name] : kFlagNames) {
     if (spec.flags & bit) r.SimpleString(name);
   }
+  if (spec.keys.movable()) r.SimpleString("movablekeys");  // clients ask COMMAND GETKEYS
   r.Integer(spec.keys.first);
   r.Integer(spec.keys.last);
   r.Integer(spec.keys.step);
@@ -195,13 +196,14 @@ Status CommandGetKeys(CommandContext& ctx) {
       (arity < 0 && argc < static_cast<size_t>(-arity))) {
     return RedisError("ERR Invalid number of arguments specified for command");
   }
-  const KeySpec& k = e->spec.keys;
-  if (k.first <= 0) return RedisError("ERR The command has no key arguments");
-  int last = k.last < 0 ? static_cast<int>(argc) + k.last : k.last;
+  std::vector<std::string_view> line;
+  for (size_t i = 2; i < ctx.argc(); i++) line.push_back(ctx.arg(i));
   std::vector<std::string_view> keys;
-  for (int i = k.first; i <= last && i < static_cast<int>(argc); i += std::max(1, k.step)) {
-    keys.push_back(ctx.arg(2 + i));
-  }
+  ForEachKey(e->spec.keys, line, [&](int i) {
+    keys.push_back(line[static_cast<size_t>(i)]);
+    return true;
+  });
+  if (keys.empty()) return RedisError("ERR The command has no key arguments");
   ctx.reply().BulkArray(keys);
   return Status::OK();
 }

@@ -183,7 +183,7 @@ constexpr CommandSpec kSetCommands[] = {
     {"srandmember", -2, kR, {1, 1, 1}, CmdSRandMember, "@read @set @slow"},
     {"smove", 4, kW | kFast, {1, 2, 1}, CmdSMove, "@write @set @fast"},
     {"sinter", -2, kR, {1, -1, 1}, CmdSInter, "@read @set @slow"},
-    {"sintercard", -3, kR, {0, 0, 0}, CmdSInterCard, "@read @set @slow"},
+    {"sintercard", -3, kR, {0, 0, 0, 1}, CmdSInterCard, "@read @set @slow"},
     {"sinterstore", -3, kW | kOom, {1, -1, 1}, CmdSInterStore, "@write @set @slow"},
     {"sunion", -2, kR, {1, -1, 1}, CmdSUnion, "@read @set @slow"},
     {"sunionstore", -3, kW | kOom, {1, -1, 1}, CmdSUnionStore, "@write @set @slow"},

@@ -264,8 +264,7 @@ Status Acl::SetUser(std::string_view name, const std::vector<std::string_view>& 
   for (std::string_view op : rules) {
     Status s = ApplyRule(&r, op);
     if (!s.ok()) {
-      return RedisError(
-          fmt::format("ERR Error in ACL SETUSER modifier '{}': {}", op, s.message()));
+      return RedisError(fmt::format("ERR Error in ACL SETUSER modifier '{}': {}", op, s.message()));
     }
   }
   user->Publish(r);
@@ -330,8 +329,7 @@ std::shared_ptr<AclUser> Acl::Find(std::string_view name) const {
   return it == users_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<AclUser> Acl::Authenticate(std::string_view name,
-                                           std::string_view password) const {
+std::shared_ptr<AclUser> Acl::Authenticate(std::string_view name, std::string_view password) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = users_.find(name);
   if (it == users_.end()) return nullptr;
@@ -442,28 +440,17 @@ bool Acl::CategoryCommands(std::string_view category, std::vector<std::string>* 
 
 bool Acl::KeysAllowed(const AclUser& user, const CommandSpec& spec,
                       const std::vector<std::string_view>& args, size_t* denied) const {
-  if (user.all_keys() || spec.keys.first <= 0) return true;
+  if (user.all_keys() || (spec.keys.first <= 0 && !spec.keys.movable())) return true;
   std::lock_guard<std::mutex> lock(mu_);
   const AclRules& r = user.rules_;
   if (r.all_keys) return true;
-  const int argc = static_cast<int>(args.size());
-  int last = spec.keys.last < 0 ? argc + spec.keys.last : spec.keys.last;
-  if (last >= argc) last = argc - 1;
-  const int step = spec.keys.step > 0 ? spec.keys.step : 1;
-  for (int i = spec.keys.first; i <= last; i += step) {
-    bool ok = false;
+  return ForEachKey(spec.keys, args, [&](int i) {
     for (const std::string& p : r.key_patterns) {
-      if (GlobMatch(p, args[i])) {
-        ok = true;
-        break;
-      }
+      if (GlobMatch(p, args[i])) return true;
     }
-    if (!ok) {
-      if (denied != nullptr) *denied = static_cast<size_t>(i);
-      return false;
-    }
-  }
-  return true;
+    if (denied != nullptr) *denied = static_cast<size_t>(i);
+    return false;
+  });
 }
 
 std::string Sha256Hex(std::string_view data) {
@@ -499,8 +486,8 @@ std::string Sha256Hex(std::string_view data) {
     }
     uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
     for (int i = 0; i < 64; i++) {
-      uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] +
-                    w[i];
+      uint32_t t1 =
+          hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
       uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
       hh = g;
       g = f;

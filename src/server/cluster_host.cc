@@ -9,8 +9,8 @@
 
 #include "cluster/slot.h"
 #include "cluster/state.h"
-#include "src/server/client.h"
 #include "replication/replication.h"
+#include "src/server/client.h"
 #include "src/server/command.h"
 #include "src/server/log.h"
 #include "src/server/server.h"
@@ -54,17 +54,15 @@ std::optional<std::string> ClusterRedirect(Server& server, Client& client, const
   if (st == nullptr) return std::nullopt;
   const bool asking = client.cluster_asking || (spec.flags & kCmdAsking) != 0;
   client.cluster_asking = false;
-  if (spec.keys.first <= 0) return std::nullopt;
-  const int argc = static_cast<int>(args.size());
-  int last = spec.keys.last < 0 ? argc + spec.keys.last : spec.keys.last;
-  if (last >= argc) last = argc - 1;
-  const int step = spec.keys.step > 0 ? spec.keys.step : 1;
+  if (spec.keys.first <= 0 && !spec.keys.movable()) return std::nullopt;
   int slot = -1;
-  for (int i = spec.keys.first; i <= last; i += step) {
-    int s = cluster::KeySlot(args[i]);
-    if (slot >= 0 && s != slot) return "CROSSSLOT Keys in request don't hash to the same slot";
+  const bool one_slot = ForEachKey(spec.keys, args, [&](int i) {
+    const int s = cluster::KeySlot(args[i]);
+    if (slot >= 0 && s != slot) return false;
     slot = s;
-  }
+    return true;
+  });
+  if (!one_slot) return "CROSSSLOT Keys in request don't hash to the same slot";
   if (slot < 0) return std::nullopt;
   // One Lookup (one lock, one clock read) answers the route, the state and
   // the write pause: this gate runs on every keyed command.
@@ -83,7 +81,10 @@ std::optional<std::string> ClusterRedirect(Server& server, Client& client, const
   if (route.kind == cluster::Route::kServe) {
     if (!route.migrating_to.empty()) {
       std::vector<std::string_view> keys;
-      for (int i = spec.keys.first; i <= last; i += step) keys.push_back(args[i]);
+      ForEachKey(spec.keys, args, [&](int i) {
+        keys.push_back(args[i]);
+        return true;
+      });
       Result<int64_t> present = server.keyspace().Exists(client.db(), std::span(keys));
       if (present.ok() && present.value() < static_cast<int64_t>(keys.size())) {
         return fmt::format("ASK {} {}", slot, route.migrating_to);

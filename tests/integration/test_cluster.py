@@ -152,6 +152,17 @@ class ClusterTest(unittest.TestCase):
             self.client(owner).mset({"foo": 1, "bar": 2})
         self.assertEqual(str(ctx.exception),
                          "CROSSSLOT Keys in request don't hash to the same slot")
+        # Keys named by a count are keys too (ZUNION numkeys key...).
+        with self.assertRaises(redis.ResponseError) as ctx:
+            self.client(owner).execute_command("ZUNIONSTORE", "{foo}d", "2", "{foo}a", "bar")
+        self.assertEqual(str(ctx.exception),
+                         "CROSSSLOT Keys in request don't hash to the same slot")
+        with self.assertRaises(redis.ResponseError) as ctx:
+            self.client(other).execute_command("ZUNION", "1", "foo")
+        self.assertEqual(str(ctx.exception),
+                         "MOVED 12182 127.0.0.1:%d" % self.nodes[owner].port)
+        self.assertEqual(self.client(owner).command_getkeys(
+            "ZUNIONSTORE", "{foo}d", "2", "{foo}a", "{foo}b"), ["{foo}d", "{foo}a", "{foo}b"])
         # Keys with one hash tag go together; keyless commands are not redirected.
         self.assertTrue(self.client(owner).mset({"{foo}a": 1, "{foo}b": 2}))
         self.assertTrue(self.client(other).ping())

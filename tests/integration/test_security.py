@@ -133,6 +133,17 @@ class AclUsers(unittest.TestCase):
         self.assertIn("no permissions to access one of the keys", str(cm.exception))
         with self.assertRaises(redis.exceptions.NoPermissionError):
             r.mset({"app:2": "v", "zzz": "v"})
+        # Keys named by a count (ZUNION numkeys ...) and MIGRATE's keys are
+        # checked too: a user limited to app:* reads and moves nothing else.
+        self.admin.zadd("secret", {"m": 1})
+        self.assertEqual(r.execute_command("ZUNION", "1", "app:z"), [])
+        for cmd in (["ZUNION", "2", "app:z", "secret"], ["ZINTERCARD", "1", "secret"],
+                    ["ZUNIONSTORE", "app:d", "1", "secret"], ["SINTERCARD", "1", "secret"],
+                    ["MIGRATE", "127.0.0.1", "1", "secret", "0", "100"],
+                    ["MIGRATE", "127.0.0.1", "1", "", "0", "100", "KEYS", "app:1", "secret"]):
+            with self.assertRaises(redis.exceptions.NoPermissionError, msg=" ".join(cmd)):
+                r.execute_command(*cmd)
+        self.assertEqual(self.admin.zrange("secret", 0, -1), ["m"])
 
     def test_getuser_deluser(self):
         self.admin.execute_command("ACL", "SETUSER", "g", "on", ">a", ">b", "~x*", "+get")

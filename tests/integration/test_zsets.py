@@ -391,11 +391,11 @@ class ZSetCommands(ServerTestCase):
         info = self.cmd("COMMAND", "INFO", "zunion", "zinter", "zdiff", "zintercard",
                         "zdiffstore", "zrangestore")
         self.assertEqual([row[:6] for row in info],
-                         [[b"zunion", -3, [b"readonly"], 0, 0, 0],
-                          [b"zinter", -3, [b"readonly"], 0, 0, 0],
-                          [b"zdiff", -3, [b"readonly"], 0, 0, 0],
-                          [b"zintercard", -3, [b"readonly"], 0, 0, 0],
-                          [b"zdiffstore", -4, [b"write", b"denyoom"], 1, 1, 1],
+                         [[b"zunion", -3, [b"readonly", b"movablekeys"], 0, 0, 0],
+                          [b"zinter", -3, [b"readonly", b"movablekeys"], 0, 0, 0],
+                          [b"zdiff", -3, [b"readonly", b"movablekeys"], 0, 0, 0],
+                          [b"zintercard", -3, [b"readonly", b"movablekeys"], 0, 0, 0],
+                          [b"zdiffstore", -4, [b"write", b"denyoom", b"movablekeys"], 1, 1, 1],
                           [b"zrangestore", -5, [b"write", b"denyoom"], 1, 2, 1]])
         for row in info:
             self.assertIn(b"@sortedset", row[6])

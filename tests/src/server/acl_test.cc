@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "src/commands/all_commands.h"
 #include "src/config/config.h"
 #include "src/server/command_table.h"
 #include "tests/src/harness.h"
@@ -78,8 +79,8 @@ TEST_CASE("SETUSER applies rules in order and describes them like Redis", "[src]
   CHECK(acl.Authenticate("alice", "pw2") == nullptr);
 
   // +@all then removals; a repeated target keeps only its last rule.
-  REQUIRE(acl.SetUser("bob", {"on", "nopass", "allkeys", "+@all", "-flushall", "+flushall",
-                              "-@dangerous"})
+  REQUIRE(acl.SetUser("bob",
+                      {"on", "nopass", "allkeys", "+@all", "-flushall", "+flushall", "-@dangerous"})
               .ok());
   auto bob = acl.Find("bob");
   CHECK_FALSE(bob->CanRun(t.Index("flushall")));
@@ -113,14 +114,13 @@ TEST_CASE("A bad SETUSER rule names itself and changes nothing", "[src][acl]") {
   CHECK(acl.SetUser("u", {"<never"}).message() ==
         "ERR Error in ACL SETUSER modifier '<never': The password you are trying to remove "
         "from the user does not exist");
-  CHECK(acl.SetUser("u", {"#abc"}).message().find("exactly 64 characters") !=
-        std::string::npos);
-  CHECK(acl.SetUser("u", {"allkeys", "~x"}).message().find("Try 'resetkeys'") !=
-        std::string::npos);
+  CHECK(acl.SetUser("u", {"#abc"}).message().find("exactly 64 characters") != std::string::npos);
+  CHECK(acl.SetUser("u", {"allkeys", "~x"}).message().find("Try 'resetkeys'") != std::string::npos);
   REQUIRE(acl.SetUser("u", {"on", "+get"}).ok());
   CHECK_FALSE(acl.SetUser("u", {"+set", "bogus"}).ok());
   CHECK_FALSE(acl.Find("u")->CanRun(t.Index("set")));  // all or nothing
-  CHECK(acl.SetUser("a b", {}).message() == "ERR Usernames can't contain spaces or null characters");
+  CHECK(acl.SetUser("a b", {}).message() ==
+        "ERR Usernames can't contain spaces or null characters");
 }
 
 TEST_CASE("Key patterns are checked over the command's key positions", "[src][acl]") {
@@ -137,6 +137,36 @@ TEST_CASE("Key patterns are checked over the command's key positions", "[src][ac
   CHECK(acl.KeysAllowed(*k, mset, {"mset", "app:1", "v", "tmp", "v"}));
   CHECK_FALSE(acl.KeysAllowed(*k, mset, {"mset", "app:1", "v", "x", "v"}));
   CHECK(acl.KeysAllowed(*k, flushall, {"flushall"}));  // no keys
+}
+
+TEST_CASE("Key patterns also cover keys that move: numkeys lists and MIGRATE's KEYS",
+          "[src][acl]") {
+  CommandTable table;  // the server's real rows
+  RegisterAllCommands(table);
+  Acl acl(table);
+  REQUIRE(acl.SetUser("k", {"on", "+@all", "~app:*"}).ok());
+  auto k = acl.Find("k");
+  const CommandSpec& zunion = table.Find("zunion")->spec;
+  const CommandSpec& zunionstore = table.Find("zunionstore")->spec;
+  const CommandSpec& sintercard = table.Find("sintercard")->spec;
+  const CommandSpec& lmpop = table.Find("lmpop")->spec;
+  const CommandSpec& migrate = table.Find("migrate")->spec;
+  CHECK(acl.KeysAllowed(*k, zunion, {"zunion", "2", "app:1", "app:2", "WITHSCORES"}));
+  size_t denied = 0;
+  CHECK_FALSE(acl.KeysAllowed(*k, zunion, {"zunion", "2", "app:1", "secret"}, &denied));
+  CHECK(denied == 3);
+  CHECK_FALSE(acl.KeysAllowed(*k, zunionstore, {"zunionstore", "app:d", "1", "secret"}));
+  CHECK_FALSE(acl.KeysAllowed(*k, zunionstore, {"zunionstore", "x", "1", "app:1"}));
+  CHECK_FALSE(acl.KeysAllowed(*k, sintercard, {"sintercard", "1", "secret", "LIMIT", "1"}));
+  CHECK_FALSE(acl.KeysAllowed(*k, lmpop, {"lmpop", "1", "secret", "LEFT"}));
+  CHECK(acl.KeysAllowed(*k, lmpop, {"lmpop", "1", "app:l", "LEFT"}));
+  CHECK_FALSE(acl.KeysAllowed(*k, migrate, {"migrate", "h", "1", "secret", "0", "100"}));
+  CHECK(acl.KeysAllowed(*k, migrate, {"migrate", "h", "1", "app:1", "0", "100", "COPY"}));
+  CHECK_FALSE(acl.KeysAllowed(
+      *k, migrate,
+      {"migrate", "h", "1", "", "0", "100", "AUTH", "keys", "KEYS", "app:1", "secret"}));
+  CHECK(acl.KeysAllowed(*k, migrate,
+                        {"migrate", "h", "1", "", "0", "100", "AUTH2", "u", "p", "KEYS", "app:1"}));
 }
 
 TEST_CASE("DELUSER refuses default and reports how many were removed", "[src][acl]") {
@@ -242,10 +272,11 @@ TEST_CASE("Security options load from TOML and survive CONFIG REWRITE", "[src][a
   {
     FILE* f = fopen(path.c_str(), "w");
     REQUIRE(f != nullptr);
-    fputs("[server]\nprotected-mode = false\n"
-          "rename-command = [[\"FLUSHALL\", \"\"], [\"CONFIG\", \"CONFIG_9f3a\"]]\n"
-          "[tls]\nport = 6380\ncert-file = \"c.pem\"\nkey-file = \"k.pem\"\n",
-          f);
+    fputs(
+        "[server]\nprotected-mode = false\n"
+        "rename-command = [[\"FLUSHALL\", \"\"], [\"CONFIG\", \"CONFIG_9f3a\"]]\n"
+        "[tls]\nport = 6380\ncert-file = \"c.pem\"\nkey-file = \"k.pem\"\n",
+        f);
     fclose(f);
   }
   Config c;
