@@ -98,6 +98,17 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+bool NormalizeIndexRange(int64_t start, int64_t stop, int64_t len, int64_t* first, int64_t* last) {
+  if (start < 0) start += len;
+  if (stop < 0) stop += len;
+  if (start < 0) start = 0;
+  if (start > stop || start >= len) return false;
+  if (stop >= len) stop = len - 1;
+  *first = start;
+  *last = stop;
+  return true;
+}
+
 Status InvalidExpireError(std::string_view command) {
   std::string text(kErrInvalidExpire);
   size_t pos = text.find("{}");

@@ -16,6 +16,11 @@ namespace lsmdb::server {
 // ASCII case-insensitive equality (Redis's strcasecmp on option names).
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// Redis's start/stop index normalisation (LRANGE, LTRIM, ZRANGE by rank):
+// negative indexes count from the end. False if the range is empty, else
+// [*first, *last] lies within [0, len).
+bool NormalizeIndexRange(int64_t start, int64_t stop, int64_t len, int64_t* first, int64_t* last);
+
 // What a write does with the key's TTL.
 enum class TtlAction : uint8_t {
   kClear,  // plain SET/GETSET/MSET: the new value has no TTL

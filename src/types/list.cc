@@ -15,6 +15,7 @@
 
 #include "lsmdb/db.h"
 #include "src/server/redis_error.h"
+#include "src/types/command_options.h"
 #include "src/types/keyspace.h"
 #include "src/types/snapshot_reader.h"
 
@@ -70,19 +71,6 @@ void PutMeta(WriteBatch& batch, std::string_view meta_key, const Metadata& meta)
   } else {
     batch.Put(meta_key, EncodeMetadata(meta));
   }
-}
-
-// Redis's start/stop normalisation (LRANGE, LTRIM): false if the range is
-// empty, else [*first, *last] within [0, len).
-bool NormalizeRange(int64_t start, int64_t stop, int64_t len, int64_t* first, int64_t* last) {
-  if (start < 0) start += len;
-  if (stop < 0) stop += len;
-  if (start < 0) start = 0;
-  if (start > stop || start >= len) return false;
-  if (stop >= len) stop = len - 1;
-  *first = start;
-  *last = stop;
-  return true;
 }
 
 // Calls fn(element) for list positions [first, first + n) in order; the
@@ -277,7 +265,8 @@ Status ListRangeTo(Keyspace& ks, int db, std::string_view key, int64_t start, in
   LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
                          ReadList(ks, ks.MetaKeyFor(db, key), snap.options()));
   int64_t first, last;
-  if (!meta || !NormalizeRange(start, stop, static_cast<int64_t>(meta->count), &first, &last)) {
+  if (!meta ||
+      !NormalizeIndexRange(start, stop, static_cast<int64_t>(meta->count), &first, &last)) {
     sink.Begin(0);
     return Status::OK();
   }
@@ -451,7 +440,7 @@ Status ListTrim(Keyspace& ks, Committer& c, int db, std::string_view key, int64_
   if (!meta) return Status::OK();
   const auto len = static_cast<int64_t>(meta->count);
   int64_t first = 0, last = -1;
-  const bool keep_some = NormalizeRange(start, stop, len, &first, &last);
+  const bool keep_some = NormalizeIndexRange(start, stop, len, &first, &last);
   if (keep_some && first == 0 && last == len - 1) return Status::OK();
   WriteBatch batch;
   ElementKeys keys(db, key, meta->version);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "lsmdb/db.h"
+#include "src/types/command_options.h"
 #include "src/types/keyspace.h"
 #include "src/types/snapshot_reader.h"
 #include "src/types/zset.h"
@@ -111,18 +112,6 @@ Result<std::vector<ScoredMember>> RankRange(Keyspace& ks, const lsmdb::ReadOptio
   return out;
 }
 
-// Redis's rank normalisation: false if the range is empty.
-bool NormalizeRanks(int64_t start, int64_t stop, int64_t len, int64_t* first, int64_t* last) {
-  if (start < 0) start += len;
-  if (stop < 0) stop += len;
-  if (start < 0) start = 0;
-  if (start > stop || start >= len) return false;
-  if (stop >= len) stop = len - 1;
-  *first = start;
-  *last = stop;
-  return true;
-}
-
 // Applies LIMIT offset/count to a range walk: returns a callback wrapper
 // state. offset < 0 yields nothing (Redis walks past the end).
 struct LimitState {
@@ -159,7 +148,7 @@ Result<std::vector<ScoredMember>> ReadRange(Keyspace& ks, const lsmdb::ReadOptio
   std::vector<ScoredMember> out;
   if (q.by == ZRangeQuery::By::kRank) {
     int64_t first, last;
-    if (!NormalizeRanks(q.start, q.stop, static_cast<int64_t>(meta.count), &first, &last)) {
+    if (!NormalizeIndexRange(q.start, q.stop, static_cast<int64_t>(meta.count), &first, &last)) {
       return out;
     }
     return RankRange(ks, ro, keys, meta.count, first, last, q.reverse);
