@@ -55,8 +55,9 @@ enum CommandFlag : uint32_t {
 // counts the keys right after it: ZUNION, SINTERCARD, ZUNIONSTORE's sources)
 // or `find` (the command finds them itself: MIGRATE's KEYS option). Every
 // gate that checks keys (ACL key patterns, cluster slots) sees all of them
-// through ForEachKey; WATCH and blocked clients are told of the fixed ones,
-// the keys a command writes.
+// through ForEachKey. WATCH and blocked clients are told of the fixed keys
+// and find's (a command's written keys; MIGRATE deletes what it moved); the
+// numkeys keys are read, or notified by the handler that pops them (LMPOP).
 using KeyFinder = void (*)(const std::vector<std::string_view>& args, std::vector<int>* positions);
 struct KeySpec {
   int first = 0;

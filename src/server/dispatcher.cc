@@ -25,7 +25,7 @@ inline int64_t MonotonicUs() {
 // The thread's command clock (see CommandClockScope); active = 0 outside one.
 struct ThreadCommandClock {
   int active = 0;
-  int64_t last_us = 0;       // end of the last command (or scope start), monotonic
+  int64_t last_us = 0;         // end of the last command (or scope start), monotonic
   int64_t wall_offset_us = 0;  // wall - monotonic, at scope start
 };
 thread_local ThreadCommandClock tl_clock;
@@ -128,19 +128,29 @@ void NotifyWrite(Server& server, const CommandSpec& spec, const std::vector<std:
   const bool watch = !server.watches().empty();
   const bool block = !server.blocking().empty();
   if (!watch && !block) return;
-  if (spec.keys.first <= 0) {
+  if (spec.keys.first <= 0 && spec.keys.find == nullptr) {
     if (!watch) return;
     if (strcmp(spec.name, "flushdb") == 0) server.watches().TouchDb(server.keyspace(), db);
     if (strcmp(spec.name, "flushall") == 0) server.watches().TouchDb(server.keyspace(), -1);
     return;
   }
-  const int argc = static_cast<int>(args.size());
-  int last = spec.keys.last < 0 ? argc + spec.keys.last : spec.keys.last;
-  if (last >= argc) last = argc - 1;
-  const int step = spec.keys.step > 0 ? spec.keys.step : 1;
-  for (int i = spec.keys.first; i <= last; i += step) {
+  auto notify = [&](int i) {
     if (watch) server.watches().Touch(server.keyspace(), db, args[i]);
     if (block) server.blocking().Signal(db, args[i]);
+  };
+  const int argc = static_cast<int>(args.size());
+  if (spec.keys.first > 0) {
+    int last = spec.keys.last < 0 ? argc + spec.keys.last : spec.keys.last;
+    if (last >= argc) last = argc - 1;
+    const int step = spec.keys.step > 0 ? spec.keys.step : 1;
+    for (int i = spec.keys.first; i <= last; i += step) notify(i);
+  }
+  if (spec.keys.find != nullptr) {  // MIGRATE: the keys it moved away
+    std::vector<int> more;
+    spec.keys.find(args, &more);
+    for (int i : more) {
+      if (i > 0 && i < argc) notify(i);
+    }
   }
 }
 
@@ -206,8 +216,7 @@ void Dispatch(Server& server, Client& client, const std::vector<std::string_view
   }
   // ACL (acl.h): the command bit of the client's user, O(1); then its key
   // patterns unless it has allkeys. No-auth commands are always allowed.
-  if (const AclUser* user = client.user.get();
-      user != nullptr && (spec.flags & kCmdNoAuth) == 0) {
+  if (const AclUser* user = client.user.get(); user != nullptr && (spec.flags & kCmdNoAuth) == 0) {
     if (!user->CanRun(entry->index)) {
       LogAclEvent(server.acl().log(), client, "command", spec.name);
       Reject(client, reply,

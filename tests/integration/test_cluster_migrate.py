@@ -155,6 +155,19 @@ class MigrateTest(unittest.TestCase):
         self.assertTrue(90 < self.rd.ttl("l") <= 100)
         self.assertEqual(self.rd.ttl("s"), -1)
         self.assertEqual(self.migrate("127.0.0.1", self.dst.port, "nokey", 0, 1000), b"NOKEY")
+        # A key moved away counts as modified for WATCH, single and KEYS forms.
+        for form in (["w1", "0", "1000"], ["", "0", "1000", "KEYS", "w1"]):
+            self.rs.set("w1", "v")
+            watcher = self.src.client()
+            pipe = watcher.pipeline()
+            pipe.watch("w1")
+            self.assertEqual(self.migrate("127.0.0.1", self.dst.port, *form), b"OK")
+            pipe.multi()
+            pipe.set("w1", "mine")
+            with self.assertRaises(redis.WatchError, msg=" ".join(form)):
+                pipe.execute()
+            self.assertEqual(self.rs.exists("w1"), 0)
+            self.rd.delete("w1")
 
     def test_keys_copy_replace_db(self):
         keys = fill_every_type(self.rs, "m:")
