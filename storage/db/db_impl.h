@@ -149,6 +149,10 @@ class DBImpl final : public DB {
   void DeleteObsoleteFiles(std::unique_lock<std::mutex>& lock);
   // Drops the edit's new files from pending_outputs_. REQUIRES: mutex_ held.
   void ReleasePendingOutputs(const VersionEdit& edit);
+  // A CompactionParams::new_file_number for a flush or compaction: each
+  // number is held in pending_outputs_ (not deleted as obsolete while the
+  // job runs) and appended to *numbers. Takes mutex_ itself.
+  std::function<uint64_t()> PendingFileNumbers(std::vector<uint64_t>* numbers);
   void RecordBackgroundError(const Status& s);  // REQUIRES: mutex_ held
   uint64_t SmallestSnapshot() const;            // REQUIRES: mutex_ held
   Status RecoverWal(uint64_t number, VersionEdit* edit, uint64_t* max_sequence,

@@ -27,13 +27,7 @@ Status DBImpl::WriteLevel0Table(const std::shared_ptr<MemTable>& mem, VersionEdi
   params.target_file_size = UINT64_MAX;  // one file per memtable
   params.smallest_snapshot = SmallestSnapshot();
   std::vector<uint64_t> numbers;
-  params.new_file_number = [&] {
-    std::lock_guard<std::mutex> guard(mutex_);
-    uint64_t n = versions_->NewFileNumber();
-    pending_outputs_.insert(n);
-    numbers.push_back(n);
-    return n;
-  };
+  params.new_file_number = PendingFileNumbers(&numbers);
   lock.unlock();
   std::vector<FileMetaData> outputs;
   CompactionStats stats;
@@ -54,6 +48,16 @@ Status DBImpl::WriteLevel0Table(const std::shared_ptr<MemTable>& mem, VersionEdi
   }
   flushes_.fetch_add(1, std::memory_order_relaxed);
   return Status::OK();
+}
+
+std::function<uint64_t()> DBImpl::PendingFileNumbers(std::vector<uint64_t>* numbers) {
+  return [this, numbers] {
+    std::lock_guard<std::mutex> guard(mutex_);
+    uint64_t n = versions_->NewFileNumber();
+    pending_outputs_.insert(n);
+    numbers->push_back(n);
+    return n;
+  };
 }
 
 void DBImpl::ReleasePendingOutputs(const VersionEdit& edit) {
@@ -172,13 +176,7 @@ Status DBImpl::RunPlan(const CompactionPlan& plan, std::unique_lock<std::mutex>&
   params.filter_level = output_level;
   params.shutting_down = &shutting_down_;
   std::vector<uint64_t> numbers;
-  params.new_file_number = [&] {
-    std::lock_guard<std::mutex> guard(mutex_);
-    uint64_t n = versions_->NewFileNumber();
-    pending_outputs_.insert(n);
-    numbers.push_back(n);
-    return n;
-  };
+  params.new_file_number = PendingFileNumbers(&numbers);
 
   ReadOptions ro;
   ro.fill_cache = false;
