@@ -49,24 +49,13 @@ std::shared_ptr<const DBImpl::SuperVersion> DBImpl::PinSuperVersion(uint64_t* se
 Result<bool> DBImpl::Get(const ReadOptions& options, std::string_view key, std::string* value) {
   uint64_t seq;
   auto sv = PinSuperVersion(&seq, options);
-  switch (sv->mem->Get(key, seq, value)) {
-    case MemTable::GetResult::kFound:
-      return true;
-    case MemTable::GetResult::kDeleted:
-      return false;
-    case MemTable::GetResult::kNotPresent:
-      break;
+  // The memtable, then the immutable ones newest first: the first that holds
+  // the key (a value or a deletion) answers.
+  MemTable::GetResult in_mem = sv->mem->Get(key, seq, value);
+  for (size_t i = 0; in_mem == MemTable::GetResult::kNotPresent && i < sv->imm.size(); i++) {
+    in_mem = sv->imm[i]->Get(key, seq, value);
   }
-  for (const auto& imm : sv->imm) {
-    switch (imm->Get(key, seq, value)) {
-      case MemTable::GetResult::kFound:
-        return true;
-      case MemTable::GetResult::kDeleted:
-        return false;
-      case MemTable::GetResult::kNotPresent:
-        break;
-    }
-  }
+  if (in_mem != MemTable::GetResult::kNotPresent) return in_mem == MemTable::GetResult::kFound;
   if (options.snapshot == nullptr) {
     // The row cache holds the newest table entry of a key; it answers for
     // every reader whose sequence it is visible at (RowCache in the header).
