@@ -75,6 +75,8 @@ const OptionDef kOptions[] = {
      nullptr, 64 << 10, kMaxSize},
     {"storage.block-cache-size", "block-cache-size", Kind::kSize, false, &Config::block_cache_size,
      nullptr, nullptr, 0, kMaxSize},
+    {"storage.list-cache-size", "list-cache-size", Kind::kSize, true, &Config::list_cache_size,
+     nullptr, nullptr, 0, kMaxSize},
     {"storage.compression", "compression", Kind::kEnum, false, nullptr, &Config::compression,
      nullptr, 0, 0, "lz4|none"},
     {"storage.bloom-bits-per-key", "bloom-bits-per-key", Kind::kInt, false,

@@ -62,6 +62,8 @@ struct Config {
   std::string appendfsync = "everysec";  // always | everysec | no
   int64_t memtable_size = 64ll << 20;
   int64_t block_cache_size = 8ll << 20;
+  // The ends of hot lists kept in memory (src/types/list_cache.h); 0 = off.
+  int64_t list_cache_size = 64ll << 20;
   std::string compression = "lz4";  // lz4 | none
   int64_t bloom_bits_per_key = 10;
   int64_t max_open_files = 1000;

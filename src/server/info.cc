@@ -125,6 +125,11 @@ void Section(Server& server, std::string_view name, std::string* out) {
     line("pubsub_channels", 0);
     line("pubsub_patterns", 0);
     line("total_error_replies", s.error_replies);
+    const ListCache::Stats lc = server.keyspace().list_cache().stats();
+    line("list_cache_hits", lc.hits);
+    line("list_cache_misses", lc.misses);
+    line("list_cache_entries", lc.entries);
+    line("list_cache_bytes", lc.bytes);
     if (server.replication() != nullptr) o += server.replication()->InfoStats();
   } else if (name == "replication") {
     o += "# Replication\r\n";

@@ -10,13 +10,17 @@
 namespace lsmdb::server {
 namespace {
 
-// Walks a replicated batch: finds epoch records (FLUSHDB/FLUSHALL) and, when
-// `notify`, touches watchers and signals blocked clients for every user key
-// whose metadata or elements it writes (consecutive records of one key are
-// reported once). Only after the batch is applied.
+// Walks a replicated batch: finds epoch records (FLUSHDB/FLUSHALL) and, for
+// every user key whose metadata or elements it writes (consecutive records of
+// one key are reported once), drops the key from the list cache (the batch
+// changed it behind list.cc's back: list_cache.h) or, when `notify`, touches
+// watchers and signals blocked clients. Only after the batch is applied.
 class ApplyEffects : public WriteBatch::Handler {
  public:
-  ApplyEffects(Server& server, bool notify) : server_(server), notify_(notify) {}
+  ApplyEffects(Server& server, bool notify)
+      : server_(server),
+        notify_(notify),
+        uncache_(!notify && server.keyspace().list_cache().enabled()) {}
   void Put(std::string_view key, std::string_view) override { Record(key); }
   void Delete(std::string_view key) override { Record(key); }
 
@@ -30,7 +34,7 @@ class ApplyEffects : public WriteBatch::Handler {
       if (key.size() >= 2) epoch_dbs |= 1u << (static_cast<uint8_t>(key[1]) % 32);
       return;
     }
-    if (!notify_) return;
+    if (!notify_ && !uncache_) return;
     int db;
     std::string_view user_key;
     if (key[0] == kMetaTag) {
@@ -49,12 +53,17 @@ class ApplyEffects : public WriteBatch::Handler {
     if (db == last_db_ && user_key == last_key_) return;
     last_db_ = db;
     last_key_.assign(user_key);
+    if (uncache_) {
+      server_.keyspace().list_cache().Erase(db, user_key);
+      return;
+    }
     if (!server_.watches().empty()) server_.watches().Touch(server_.keyspace(), db, user_key);
     if (!server_.blocking().empty()) server_.blocking().Signal(db, user_key);
   }
 
   Server& server_;
   const bool notify_;
+  const bool uncache_;
   int last_db_ = -1;
   std::string last_key_;
 };

@@ -114,6 +114,7 @@ Status Server::Open() {
   filter_->SetDB(db_.get());
   keyspace_ = std::make_unique<Keyspace>(db_.get(), CommandClockWallMs, filter_.get());
   LSMDB_RETURN_IF_ERROR(keyspace_->status());
+  keyspace_->list_cache().SetCapacity(static_cast<size_t>(cfg.list_cache_size));
   repl_host_ = std::make_unique<ServerReplicationHost>(*this);
   replication_ = std::make_unique<repl::ReplicationManager>(repl_host_.get());
   LSMDB_RETURN_IF_ERROR(replication_->Open());
@@ -340,6 +341,7 @@ Status Server::SetConfig(std::string_view name, std::string_view value) {
   std::lock_guard<std::mutex> lock(config_mu_);
   LSMDB_RETURN_IF_ERROR(SetConfigOption(&config_, name, value, /*at_runtime=*/true));
   slowlog_slower_than_.store(config_.slowlog_log_slower_than, std::memory_order_relaxed);
+  if (keyspace_) keyspace_->list_cache().SetCapacity(static_cast<size_t>(config_.list_cache_size));
   if (acl_ != nullptr && (EqualsNoCaseAscii(name, "requirepass") ||
                           EqualsNoCaseAscii(name, "server.requirepass"))) {
     acl_->SetDefaultPassword(config_.requirepass);
@@ -483,6 +485,7 @@ Status Server::ReplaceEngine(const std::string& dir) {
   if (result.ok()) result = OpenKeyLayout(db_.get(), cfg.cluster_enabled);  // master's layout
   filter_->SetDB(db_.get());
   keyspace_ = std::make_unique<Keyspace>(db_.get(), CommandClockWallMs, filter_.get());
+  keyspace_->list_cache().SetCapacity(static_cast<size_t>(cfg.list_cache_size));
   if (result.ok()) result = keyspace_->status();
   exec_gate_.Unlock();
   std::filesystem::remove_all(old, ec);

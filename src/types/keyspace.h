@@ -33,6 +33,7 @@
 #include "src/types/committer.h"
 #include "src/types/encoding.h"
 #include "src/types/key_lock.h"
+#include "src/types/list_cache.h"
 #include "src/types/scan_cursors.h"
 
 namespace lsmdb::server {
@@ -41,6 +42,8 @@ class KeyspaceCompactionFilter;
 
 // Largest string SETRANGE/APPEND may build (Redis proto-max-bulk-len default).
 inline constexpr int64_t kMaxStringBytes = 512ll * 1024 * 1024;
+// The list cache's capacity unless the owner sets one (config storage.list-cache-size).
+inline constexpr size_t kDefaultListCacheBytes = size_t{64} << 20;
 
 class Keyspace {
  public:
@@ -200,6 +203,10 @@ class Keyspace {
   // increasing within the process).
   uint64_t NewVersion();
   KeyLockTable& locks() { return locks_; }
+  // The ends of hot lists (list_cache.h); list.cc keeps it in step with its
+  // writes. Enabled with kDefaultListCacheBytes until the owner sets another
+  // capacity.
+  ListCache& list_cache() { return list_cache_; }
   // Reads and decodes the metadata record at `meta_key`; nullopt if absent
   // or expired at `now_ms`. The one reader of metadata records: the type
   // modules check the type on top of it.
@@ -229,6 +236,7 @@ class Keyspace {
   std::atomic<uint64_t> last_version_{0};
   KeyLockTable locks_;
   ScanCursorTable cursors_;
+  ListCache list_cache_{kDefaultListCacheBytes};
 };
 
 }  // namespace lsmdb::server

@@ -17,6 +17,7 @@
 #include "src/server/redis_error.h"
 #include "src/types/command_options.h"
 #include "src/types/keyspace.h"
+#include "src/types/list_cache.h"
 #include "src/types/snapshot_reader.h"
 
 namespace lsmdb::server {
@@ -73,6 +74,35 @@ void PutMeta(WriteBatch& batch, std::string_view meta_key, const Metadata& meta)
   }
 }
 
+ListTag TagOf(const Metadata& meta) {
+  return ListTag{meta.version, meta.list_head, meta.list_tail};
+}
+
+// Follows a list write in the cache (list_cache.h): `apply` reports the
+// change after a commit; if the commit failed, the entry is dropped (the
+// engine's state is then whatever it is; the next read refills).
+template <typename Apply>
+Status CommitAndCache(Keyspace& ks, Committer& c, WriteBatch& batch, int db, std::string_view key,
+                      Apply&& apply) {
+  Status st = c.Commit(batch);
+  if (st.ok()) {
+    apply(ks.list_cache());
+  } else {
+    ks.list_cache().Erase(db, key);
+  }
+  return st;
+}
+
+class CollectSink final : public ListElementSink {
+ public:
+  explicit CollectSink(std::vector<std::string>* out) : out_(out) {}
+  void Begin(size_t n) override { out_->reserve(out_->size() + n); }
+  void Element(std::string_view element) override { out_->emplace_back(element); }
+
+ private:
+  std::vector<std::string>* out_;
+};
+
 // Calls fn(element) for list positions [first, first + n) in order; the
 // view is valid only during the call. One Get for a single element, else one
 // bounded seek and a forward scan. On a non-OK return fn may have been
@@ -124,6 +154,84 @@ Status ReadPositions(Keyspace& ks, const lsmdb::ReadOptions& ro, const Metadata&
                         [out](std::string_view v) { out->emplace_back(v); });
 }
 
+// Elements read per engine read when a pop misses the cache: the pops that
+// follow take the rest from the cache, so a queue drained from one end costs
+// one bounded scan per kPopReadAhead pops instead of one table read per pop.
+constexpr uint64_t kPopReadAhead = 256;
+
+// Appends to *out the n elements at one end of `meta` (left: positions
+// [0, n), else [count - n, count)) in list order. For a pop: the caller holds
+// the key lock. From the cache when it has them; else one engine read of up
+// to kPopReadAhead elements at that end, which fills the cache.
+Status ReadEnd(Keyspace& ks, int db, std::string_view key, std::string_view meta_key,
+               const Metadata& meta, ElementKeys& keys, bool left, uint64_t n,
+               std::vector<std::string>* out) {
+  ListCache& cache = ks.list_cache();
+  const ListTag tag = TagOf(meta);
+  const uint64_t first = left ? 0 : meta.count - n;
+  CollectSink sink(out);
+  if (cache.Read(db, key, tag, first, n, sink)) return Status::OK();
+  if (!cache.enabled() || n >= kPopReadAhead) {
+    return ReadPositions(ks, lsmdb::ReadOptions{}, meta, keys, first, n, out);
+  }
+  // Stamp, then one snapshot for the metadata and the elements (the
+  // contract of ListCache::Fill).
+  const uint64_t stamp = cache.Stamp(db, key);
+  SnapshotReader snap(ks.engine());
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> now, ReadList(ks, meta_key, snap.options()));
+  if (!now || TagOf(*now) != tag) {
+    return ReadPositions(ks, lsmdb::ReadOptions{}, meta, keys, first, n, out);
+  }
+  const uint64_t ahead = std::min<uint64_t>(meta.count, kPopReadAhead);
+  const uint64_t ahead_first = left ? 0 : meta.count - ahead;
+  std::vector<std::string> values;
+  LSMDB_RETURN_IF_ERROR(ReadPositions(ks, snap.options(), meta, keys, ahead_first, ahead, &values));
+  const uint64_t from = left ? 0 : ahead - n;
+  out->insert(out->end(), values.begin() + static_cast<ptrdiff_t>(from),
+              values.begin() + static_cast<ptrdiff_t>(from + n));
+  cache.Fill(db, key, tag, stamp, ahead_first, std::move(values));
+  return Status::OK();
+}
+
+// Positions [first, first + n) of the list whose metadata the caller read
+// (latest, no snapshot) into `sink`: from the cache if it has them. Else from
+// one engine snapshot, where the metadata is read again and `renormalize(count,
+// &first, &last)` recomputes the wanted positions (false: none) for the list
+// as the snapshot sees it. A range at an end of the list fills the cache.
+template <typename Renormalize>
+Status ReadRangeTo(Keyspace& ks, int db, std::string_view key, std::string_view meta_key,
+                   const Metadata& meta, uint64_t first, uint64_t n, Renormalize&& renormalize,
+                   ListElementSink& sink) {
+  ListCache& cache = ks.list_cache();
+  if (cache.Read(db, key, TagOf(meta), first, n, sink)) return Status::OK();
+  const uint64_t stamp = cache.Stamp(db, key);
+  SnapshotReader snap(ks.engine());
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> now, ReadList(ks, meta_key, snap.options()));
+  int64_t lo = 0, hi = -1;
+  if (!now || !renormalize(static_cast<int64_t>(now->count), &lo, &hi)) {
+    sink.Begin(0);
+    return Status::OK();
+  }
+  first = static_cast<uint64_t>(lo);
+  n = static_cast<uint64_t>(hi - lo + 1);
+  sink.Begin(n);
+  ElementKeys keys(db, key, now->version);
+  const bool fill = cache.enabled() && n <= cache.edge() && (first == 0 || first + n == now->count);
+  if (!fill) {
+    return VisitPositions(ks, snap.options(), *now, keys, first, n,
+                          [&sink](std::string_view v) { sink.Element(v); });
+  }
+  std::vector<std::string> values;
+  values.reserve(n);
+  LSMDB_RETURN_IF_ERROR(
+      VisitPositions(ks, snap.options(), *now, keys, first, n, [&](std::string_view v) {
+        sink.Element(v);
+        values.emplace_back(v);
+      }));
+  cache.Fill(db, key, TagOf(*now), stamp, first, std::move(values));
+  return Status::OK();
+}
+
 // Calls fn(position, element) for the elements from the head (forward) or
 // from the tail, until fn returns false or the list ends.
 template <typename Fn>
@@ -166,6 +274,8 @@ Result<int64_t> ListPush(Keyspace& ks, Committer& c, int db, std::string_view ke
   const std::string meta_key = ks.MetaKeyFor(db, key);
   LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> found, ReadList(ks, meta_key));
   if (!found && only_if_exists) return int64_t{0};
+  std::optional<ListTag> before;
+  if (found) before = TagOf(*found);
   Metadata meta = found ? std::move(*found) : NewList(ks);
   ElementKeys keys(db, key, meta.version);
   WriteBatch batch;
@@ -175,7 +285,9 @@ Result<int64_t> ListPush(Keyspace& ks, Committer& c, int db, std::string_view ke
   }
   meta.count += elements.size();
   batch.Put(meta_key, EncodeMetadata(meta));
-  LSMDB_RETURN_IF_ERROR(c.Commit(batch));
+  LSMDB_RETURN_IF_ERROR(CommitAndCache(ks, c, batch, db, key, [&](ListCache& cache) {
+    cache.Pushed(db, key, before ? &*before : nullptr, TagOf(meta), left, elements);
+  }));
   return static_cast<int64_t>(meta.count);
 }
 
@@ -189,7 +301,8 @@ Result<std::vector<std::string>> ListPop(Keyspace& ks, Committer& c, int db, std
   const uint64_t n = std::min<uint64_t>(count, meta->count);
   const uint64_t first = left ? 0 : meta->count - n;
   ElementKeys keys(db, key, meta->version);
-  LSMDB_RETURN_IF_ERROR(ReadPositions(ks, lsmdb::ReadOptions{}, *meta, keys, first, n, &out));
+  const ListTag before = TagOf(*meta);
+  LSMDB_RETURN_IF_ERROR(ReadEnd(ks, db, key, meta_key, *meta, keys, left, n, &out));
   if (!left) std::reverse(out.begin(), out.end());
   WriteBatch batch;
   for (uint64_t i = 0; i < n; ++i) batch.Delete(keys.At(meta->list_head + first + i));
@@ -200,7 +313,9 @@ Result<std::vector<std::string>> ListPop(Keyspace& ks, Committer& c, int db, std
   }
   meta->count -= n;
   PutMeta(batch, meta_key, *meta);
-  LSMDB_RETURN_IF_ERROR(c.Commit(batch));
+  LSMDB_RETURN_IF_ERROR(CommitAndCache(ks, c, batch, db, key, [&](ListCache& cache) {
+    cache.Popped(db, key, before, TagOf(*meta));
+  }));
   return out;
 }
 
@@ -222,8 +337,9 @@ Result<std::optional<std::string>> ListMove(Keyspace& ks, Committer& c, int db,
   ElementKeys src_keys(db, src, src_meta->version);
   std::vector<std::string> popped;
   const uint64_t pos = from_left ? 0 : src_meta->count - 1;
+  const ListTag src_before = TagOf(*src_meta);
   LSMDB_RETURN_IF_ERROR(
-      ReadPositions(ks, lsmdb::ReadOptions{}, *src_meta, src_keys, pos, 1, &popped));
+      ReadEnd(ks, db, src, src_meta_key, *src_meta, src_keys, from_left, 1, &popped));
   WriteBatch batch;
   batch.Delete(src_keys.At(src_meta->list_head + pos));
   if (from_left) {
@@ -232,11 +348,14 @@ Result<std::optional<std::string>> ListMove(Keyspace& ks, Committer& c, int db,
     --src_meta->list_tail;
   }
   --src_meta->count;
+  const ListTag src_after_pop = TagOf(*src_meta);
   // Push (onto the same metadata when src == dst; the Put after the Delete
   // wins if it reuses the popped index).
   Metadata* dst_meta = &*src_meta;
   Metadata new_dst;
+  std::optional<ListTag> dst_before;
   if (!same) {
+    if (dst_found) dst_before = TagOf(*dst_found);
     new_dst = dst_found ? std::move(*dst_found) : NewList(ks);
     dst_meta = &new_dst;
   }
@@ -250,7 +369,20 @@ Result<std::optional<std::string>> ListMove(Keyspace& ks, Committer& c, int db,
   } else {
     batch.Put(src_meta_key, EncodeMetadata(*src_meta));
   }
-  LSMDB_RETURN_IF_ERROR(c.Commit(batch));
+  Status st = c.Commit(batch);
+  ListCache& cache = ks.list_cache();
+  if (!st.ok()) {
+    cache.Erase(db, src);
+    if (!same) cache.Erase(db, dst);
+    return st;
+  }
+  const std::string_view moved[] = {popped[0]};
+  cache.Popped(db, src, src_before, src_after_pop);
+  if (same) {
+    cache.Pushed(db, src, &src_after_pop, TagOf(*src_meta), to_left, moved);
+  } else {
+    cache.Pushed(db, dst, dst_before ? &*dst_before : nullptr, TagOf(new_dst), to_left, moved);
+  }
   return std::optional<std::string>(std::move(popped[0]));
 }
 
@@ -261,20 +393,18 @@ Result<int64_t> ListLen(Keyspace& ks, int db, std::string_view key) {
 
 Status ListRangeTo(Keyspace& ks, int db, std::string_view key, int64_t start, int64_t stop,
                    ListElementSink& sink) {
-  SnapshotReader snap(ks.engine());
-  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
-                         ReadList(ks, ks.MetaKeyFor(db, key), snap.options()));
+  const std::string meta_key = ks.MetaKeyFor(db, key);
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta, ReadList(ks, meta_key));
+  auto normalize = [start, stop](int64_t count, int64_t* first, int64_t* last) {
+    return NormalizeIndexRange(start, stop, count, first, last);
+  };
   int64_t first, last;
-  if (!meta ||
-      !NormalizeIndexRange(start, stop, static_cast<int64_t>(meta->count), &first, &last)) {
+  if (!meta || !normalize(static_cast<int64_t>(meta->count), &first, &last)) {
     sink.Begin(0);
     return Status::OK();
   }
-  const auto n = static_cast<uint64_t>(last - first + 1);
-  sink.Begin(n);
-  ElementKeys keys(db, key, meta->version);
-  return VisitPositions(ks, snap.options(), *meta, keys, first, n,
-                        [&sink](std::string_view v) { sink.Element(v); });
+  return ReadRangeTo(ks, db, key, meta_key, *meta, static_cast<uint64_t>(first),
+                     static_cast<uint64_t>(last - first + 1), normalize, sink);
 }
 
 Result<std::vector<std::string>> ListRange(Keyspace& ks, int db, std::string_view key,
@@ -290,16 +420,22 @@ Result<std::vector<std::string>> ListRange(Keyspace& ks, int db, std::string_vie
 
 Result<std::optional<std::string>> ListIndex(Keyspace& ks, int db, std::string_view key,
                                              int64_t index) {
-  SnapshotReader snap(ks.engine());
-  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta,
-                         ReadList(ks, ks.MetaKeyFor(db, key), snap.options()));
-  if (!meta) return std::optional<std::string>();
-  const auto len = static_cast<int64_t>(meta->count);
-  if (index < 0) index += len;
-  if (index < 0 || index >= len) return std::optional<std::string>();
-  ElementKeys keys(db, key, meta->version);
+  const std::string meta_key = ks.MetaKeyFor(db, key);
+  LSMDB_ASSIGN_OR_RETURN(std::optional<Metadata> meta, ReadList(ks, meta_key));
+  auto position = [index](int64_t count, int64_t* first, int64_t* last) {
+    const int64_t p = index < 0 ? index + count : index;
+    *first = *last = p;
+    return p >= 0 && p < count;
+  };
+  int64_t p, unused;
+  if (!meta || !position(static_cast<int64_t>(meta->count), &p, &unused)) {
+    return std::optional<std::string>();
+  }
   std::vector<std::string> out;
-  LSMDB_RETURN_IF_ERROR(ReadPositions(ks, snap.options(), *meta, keys, index, 1, &out));
+  CollectSink sink(&out);
+  LSMDB_RETURN_IF_ERROR(
+      ReadRangeTo(ks, db, key, meta_key, *meta, static_cast<uint64_t>(p), 1, position, sink));
+  if (out.empty()) return std::optional<std::string>();  // gone meanwhile
   return std::optional<std::string>(std::move(out[0]));
 }
 
@@ -314,7 +450,7 @@ Status ListSet(Keyspace& ks, Committer& c, int db, std::string_view key, int64_t
   ElementKeys keys(db, key, meta->version);
   WriteBatch batch;
   batch.Put(keys.At(meta->list_head + index), element);
-  return c.Commit(batch);
+  return CommitAndCache(ks, c, batch, db, key, [&](ListCache& cache) { cache.Erase(db, key); });
 }
 
 Result<int64_t> ListInsert(Keyspace& ks, Committer& c, int db, std::string_view key, bool before,
@@ -359,7 +495,8 @@ Result<int64_t> ListInsert(Keyspace& ks, Committer& c, int db, std::string_view 
   batch.Put(keys.At(meta->list_head + at), element);
   ++meta->count;
   batch.Put(meta_key, EncodeMetadata(*meta));
-  LSMDB_RETURN_IF_ERROR(c.Commit(batch));
+  LSMDB_RETURN_IF_ERROR(
+      CommitAndCache(ks, c, batch, db, key, [&](ListCache& cache) { cache.Erase(db, key); }));
   return static_cast<int64_t>(meta->count);
 }
 
@@ -428,7 +565,8 @@ Result<int64_t> ListRem(Keyspace& ks, Committer& c, int db, std::string_view key
     meta->count -= n;
   }
   PutMeta(batch, meta_key, *meta);
-  LSMDB_RETURN_IF_ERROR(c.Commit(batch));
+  LSMDB_RETURN_IF_ERROR(
+      CommitAndCache(ks, c, batch, db, key, [&](ListCache& cache) { cache.Erase(db, key); }));
   return n;
 }
 
@@ -442,13 +580,14 @@ Status ListTrim(Keyspace& ks, Committer& c, int db, std::string_view key, int64_
   int64_t first = 0, last = -1;
   const bool keep_some = NormalizeIndexRange(start, stop, len, &first, &last);
   if (keep_some && first == 0 && last == len - 1) return Status::OK();
+  const ListTag before = TagOf(*meta);
   WriteBatch batch;
   ElementKeys keys(db, key, meta->version);
   if (!keep_some) {
     // Nothing survives: the key goes; the elements are stale garbage that
     // the compaction filter drops (no other version can see them).
     batch.Delete(meta_key);
-    return c.Commit(batch);
+    return CommitAndCache(ks, c, batch, db, key, [&](ListCache& cache) { cache.Erase(db, key); });
   }
   for (int64_t i = 0; i < first; ++i) batch.Delete(keys.At(meta->list_head + i));
   for (int64_t i = last + 1; i < len; ++i) batch.Delete(keys.At(meta->list_head + i));
@@ -456,7 +595,8 @@ Status ListTrim(Keyspace& ks, Committer& c, int db, std::string_view key, int64_
   meta->list_head += first;
   meta->count = last - first + 1;
   batch.Put(meta_key, EncodeMetadata(*meta));
-  return c.Commit(batch);
+  return CommitAndCache(ks, c, batch, db, key,
+                        [&](ListCache& cache) { cache.Popped(db, key, before, TagOf(*meta)); });
 }
 
 Result<std::vector<int64_t>> ListPos(Keyspace& ks, int db, std::string_view key,

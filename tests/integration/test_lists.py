@@ -4,6 +4,7 @@ LLEN/LRANGE/LINDEX/LSET/LINSERT/LREM/LTRIM/LPOS, LMOVE/RPOPLPUSH, wrong-type
 errors, deletion of an emptied list, TTLs, and state after a restart.
 Expected replies were checked against redis-server 7.0."""
 
+import time
 import unittest
 
 import redis
@@ -240,6 +241,79 @@ class ListCommands(unittest.TestCase):
         expected.insert(expected.index(b"900"), b"ins")
         self.assertEqual(items, expected)
 
+
+    def stat(self, name):
+        return int(self.r.info("stats")[name])
+
+    def test_list_cache_serves_ends_and_follows_every_write(self):
+        # The ends of a hot list come from the list cache (INFO stats
+        # list_cache_hits grows); every kind of write keeps what it serves
+        # right, and turning the cache off (CONFIG SET list-cache-size 0)
+        # gives the same answers from the engine.
+        r = self.r
+        r.rpush("c", *range(3000))
+        model = [str(i).encode() for i in range(3000)]
+        hits = self.stat("list_cache_hits")
+        self.assertEqual(r.lrange("c", 0, 99), model[:100])
+        self.assertEqual(r.lrange("c", -100, -1), model[-100:])
+        self.assertGreater(self.stat("list_cache_hits"), hits)
+
+        def check():
+            self.assertEqual(r.lrange("c", 0, -1), model)
+            self.assertEqual(r.lrange("c", 0, 9), model[:10])
+            self.assertEqual(r.lrange("c", -10, -1), model[-10:])
+            self.assertEqual(r.lindex("c", 0), model[0])
+            self.assertEqual(r.lindex("c", -1), model[-1])
+
+        for i in range(300):  # pops past the cached front: read-ahead refills
+            self.assertEqual(r.lpop("c"), model.pop(0))
+        self.assertEqual(r.rpop("c", 5), [model.pop() for _ in range(5)])
+        check()
+        r.lset("c", 0, "set0")
+        model[0] = b"set0"
+        r.lset("c", -1, "setlast")
+        model[-1] = b"setlast"
+        check()
+        r.linsert("c", "AFTER", "set0", "ins")
+        model.insert(1, b"ins")
+        self.assertEqual(r.lrem("c", 1, "500"), 1)
+        model.remove(b"500")
+        r.ltrim("c", 2, -3)
+        model = model[2:-2]
+        check()
+        r.lmove("c", "c", "LEFT", "RIGHT")
+        model.append(model.pop(0))
+        r.rpoplpush("c", "d")
+        moved = model.pop()
+        self.assertEqual(r.lrange("d", 0, -1), [moved])
+        r.lpush("c", "x", "y")
+        model[:0] = [b"y", b"x"]
+        check()
+        # A new list under the same name after DEL, RENAME and expiry.
+        r.rename("c", "c2")
+        self.assertEqual(r.lrange("c2", 0, 4), model[:5])
+        self.assertEqual(r.lrange("c", 0, -1), [])
+        r.rpush("c", "fresh")
+        self.assertEqual(r.lrange("c", 0, -1), [b"fresh"])
+        r.pexpire("c", 1)
+        time.sleep(0.05)
+        self.assertEqual(r.lrange("c", 0, -1), [])
+        r.rpush("c", "again")
+        self.assertEqual(r.lrange("c", 0, -1), [b"again"])
+        r.delete("c2")
+        self.assertEqual(r.lrange("c2", 0, 9), [])
+        # Off: the engine answers the same, and INFO shows an empty cache.
+        r.rpush("e", *range(100))
+        self.assertEqual(r.lrange("e", 0, 4), [b"0", b"1", b"2", b"3", b"4"])
+        r.config_set("list-cache-size", "0")
+        try:
+            self.assertEqual(self.stat("list_cache_entries"), 0)
+            self.assertEqual(r.lpop("e", 3), [b"0", b"1", b"2"])
+            self.assertEqual(r.lrange("e", 0, 1), [b"3", b"4"])
+            self.assertEqual(self.stat("list_cache_entries"), 0)
+        finally:
+            r.config_set("list-cache-size", "64mb")
+        self.assertEqual(r.lrange("e", -2, -1), [b"98", b"99"])
 
 if __name__ == "__main__":
     unittest.main()

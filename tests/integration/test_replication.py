@@ -526,6 +526,32 @@ class Replication(unittest.TestCase):
         self.assertEqual(pr.wait(1, 10000), 1)  # replicated before the WATCH
         self.assertEqual(exec_after(["untouched"], lambda: pr.set("other", "1")), [b"1"])
 
+    def test_replica_list_cache_sees_replicated_changes(self):
+        # A replica's LRANGE fills its list cache; the primary's LSET (which
+        # keeps the list's head, tail and version) and LINSERT/LPOP must still
+        # show on the replica: the applied batch drops the cached list.
+        p = self.start()
+        pr = p.client()
+        pr.rpush("q", *["e%d" % i for i in range(50)])
+        rep = self.start(*replica_args(p.port))
+        rr = rep.client()
+        wait_until(lambda: link_up(rr), what="link up")
+        self.assertEqual(pr.wait(1, 10000), 1)
+        hits = lambda: int(info(rr, "stats")["list_cache_hits"])
+        self.assertEqual(rr.lrange("q", 0, 9), [b"e%d" % i for i in range(10)])
+        before = hits()
+        self.assertEqual(rr.lrange("q", 0, 9), [b"e%d" % i for i in range(10)])
+        self.assertGreater(hits(), before)  # the second read came from the cache
+        pr.lset("q", 3, "changed")
+        self.assertEqual(pr.wait(1, 10000), 1)
+        self.assertEqual(rr.lindex("q", 3), b"changed")
+        self.assertEqual(rr.lrange("q", 0, 4), [b"e0", b"e1", b"e2", b"changed", b"e4"])
+        pr.lpop("q")
+        pr.linsert("q", "BEFORE", "e2", "ins")
+        self.assertEqual(pr.wait(1, 10000), 1)
+        self.assertEqual(rr.lrange("q", 0, -1), pr.lrange("q", 0, -1))
+        self.assertEqual(rr.lrange("q", -3, -1), [b"e47", b"e48", b"e49"])
+
     def test_replicated_push_wakes_blocked_client(self):
         p = self.start()
         pr = p.client()

@@ -379,3 +379,122 @@ TEST_CASE("List scans that reach an end do not walk the tombstones of earlier po
   // took several seconds.
   CHECK(seconds < 1.5);
 }
+
+TEST_CASE("Random operations on long lists match a deque model with the list cache partly filled",
+          "[types][list][list_cache]") {
+  KeyspaceFixture f;
+  ListCache& cache = f.keyspace->list_cache();
+  std::deque<std::string> l, m;  // models of the lists "l" and "m"
+  std::mt19937 rng(7);
+  auto rand = [&](int n) { return static_cast<int>(rng() % n); };
+  for (int i = 0; i < 3000; i += 100) {
+    Views chunk;
+    std::vector<std::string> owned;
+    for (int j = 0; j < 100; ++j) owned.push_back("init" + std::to_string(i + j));
+    for (const std::string& s : owned) chunk.push_back(s);
+    Push(f, "l", chunk);
+    l.insert(l.end(), owned.begin(), owned.end());
+  }
+  auto model_range = [](const std::deque<std::string>& d, int64_t first, int64_t n) {
+    return Strings(d.begin() + first, d.begin() + first + n);
+  };
+  for (int step = 0; step < 6000; ++step) {
+    const int op = rand(12);
+    const int64_t len = static_cast<int64_t>(l.size());
+    const std::string v = "s" + std::to_string(step);
+    INFO("step " << step << " op " << op << " len " << len);
+    if (op <= 1) {
+      const bool left = op == 0;
+      const int k = 1 + rand(3);
+      std::vector<std::string> owned;
+      for (int i = 0; i < k; ++i) owned.push_back(v + "_" + std::to_string(i));
+      Views elems(owned.begin(), owned.end());
+      CHECK(Push(f, "l", elems, left) == len + k);
+      for (const std::string& e : owned) {
+        if (left) {
+          l.push_front(e);
+        } else {
+          l.push_back(e);
+        }
+      }
+    } else if (op <= 3) {
+      const bool left = op == 2;
+      const size_t n = 1 + rand(4);
+      Strings want;
+      for (size_t i = 0; i < n && !l.empty(); ++i) {
+        want.push_back(left ? l.front() : l.back());
+        if (left) {
+          l.pop_front();
+        } else {
+          l.pop_back();
+        }
+      }
+      CHECK(Pop(f, "l", left, n) == want);
+    } else if (op <= 6 && len > 0) {
+      // A range at the front, at the back, or anywhere.
+      const int64_t n = 1 + rand(static_cast<int>(std::min<int64_t>(len, 1500)));
+      const int where = rand(3);
+      const int64_t first = where == 0 ? 0 : where == 1 ? len - n : rand(len - n + 1);
+      CHECK(Range(f, "l", first, first + n - 1) == model_range(l, first, n));
+      if (where == 1) CHECK(Range(f, "l", -n, -1) == model_range(l, first, n));
+    } else if (op == 7 && len > 0) {
+      const int near = rand(static_cast<int>(std::min<int64_t>(len, 40)));
+      const int64_t idx = rand(2) == 0 ? near : len - 1 - near;
+      auto got = ListIndex(*f.keyspace, 0, "l", rand(2) == 0 ? idx : idx - len);
+      REQUIRE(got.ok());
+      CHECK(**got == l[idx]);
+      if (rand(2) == 0) {
+        REQUIRE(ListSet(*f.keyspace, *f.committer, 0, "l", idx, v).ok());
+        l[idx] = v;
+        CHECK(**ListIndex(*f.keyspace, 0, "l", idx) == v);
+      }
+    } else if (op == 8) {
+      // LMOVE between l and m, either direction.
+      const bool to_m = rand(3) != 0;
+      auto& src = to_m ? l : m;
+      auto& dst = to_m ? m : l;
+      const bool from_left = rand(2) == 0, to_left = rand(2) == 0;
+      auto r = ListMove(*f.keyspace, *f.committer, 0, to_m ? "l" : "m", to_m ? "m" : "l", from_left,
+                        to_left);
+      REQUIRE(r.ok());
+      if (src.empty()) {
+        CHECK_FALSE(r->has_value());
+      } else {
+        const std::string e = from_left ? src.front() : src.back();
+        if (from_left) {
+          src.pop_front();
+        } else {
+          src.pop_back();
+        }
+        if (to_left) {
+          dst.push_front(e);
+        } else {
+          dst.push_back(e);
+        }
+        CHECK(**r == e);
+      }
+      CHECK(Range(f, "m") == Strings(m.begin(), m.end()));
+    } else if (op == 9 && len > 10) {
+      const int a = rand(4), b = rand(4);
+      REQUIRE(ListTrim(*f.keyspace, *f.committer, 0, "l", a, -1 - b).ok());
+      l.erase(l.begin(), l.begin() + a);
+      l.erase(l.end() - b, l.end());
+    } else if (op == 10 && rand(40) == 0) {
+      // The cache goes cold (or is squeezed) now and then.
+      cache.SetCapacity(rand(2) == 0 ? 0 : 4096);
+      cache.SetCapacity(kDefaultListCacheBytes);
+    } else if (op == 11 && rand(300) == 0) {
+      const std::string_view key = "l";
+      REQUIRE(f.keyspace->Del(*f.committer, 0, std::span<const std::string_view>(&key, 1)).ok());
+      l.clear();
+    }
+    if (step % 250 == 0) {
+      CHECK(Range(f, "l") == Strings(l.begin(), l.end()));
+      CHECK(Len(f, "l") == static_cast<int64_t>(l.size()));
+    }
+  }
+  CHECK(Range(f, "l") == Strings(l.begin(), l.end()));
+  // The run went through the cache and around it.
+  CHECK(cache.stats().hits > 2000);
+  CHECK(cache.stats().misses > 100);
+}
