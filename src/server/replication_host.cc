@@ -20,7 +20,7 @@ class ApplyEffects : public WriteBatch::Handler {
   ApplyEffects(Server& server, bool notify)
       : server_(server),
         notify_(notify),
-        uncache_(!notify && server.keyspace().list_cache().enabled()) {}
+        uncache_(!notify) {}
   void Put(std::string_view key, std::string_view) override { Record(key); }
   void Delete(std::string_view key) override { Record(key); }
 

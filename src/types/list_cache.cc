@@ -177,7 +177,7 @@ void ListCache::Fill(int db, std::string_view key, const ListTag& tag, uint64_t 
 
 void ListCache::Pushed(int db, std::string_view key, const ListTag* before, const ListTag& after,
                        bool left, std::span<const std::string_view> elements) {
-  if (!enabled()) return;
+  if (!enabled()) return Erase(db, key);  // one filled just before the cache went off
   std::string ck = CacheKey(db, key);
   Shard& s = ShardOf(ck);
   std::lock_guard<std::mutex> lock(s.mu);
@@ -226,7 +226,7 @@ void ListCache::Pushed(int db, std::string_view key, const ListTag* before, cons
 }
 
 void ListCache::Popped(int db, std::string_view key, const ListTag& before, const ListTag& after) {
-  if (!enabled()) return;
+  if (!enabled()) return Erase(db, key);
   const std::string ck = CacheKey(db, key);
   Shard& s = ShardOf(ck);
   std::lock_guard<std::mutex> lock(s.mu);

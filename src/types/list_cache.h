@@ -20,8 +20,10 @@
 // - list.cc is the only code that changes a list's elements without giving
 //   the list a new version (DEL, RENAME, COPY, RESTORE, SET, FLUSHDB and
 //   expiry make new versions or drop the metadata, which a tag cannot match).
-//   After each commit it calls Pushed/Popped (which follow the change) or
-//   Erase (LSET, LINSERT, LREM, LTRIM), holding the key's stripe lock.
+//   After each commit it calls Pushed/Popped (which follow the change:
+//   pushes, pops, LMOVE, LTRIM) or Erase (LSET, LINSERT, LREM), holding the
+//   key's stripe lock. With the cache off, Pushed/Popped erase (a Fill that
+//   raced the switch may have left an entry).
 // - Batches applied from outside the list code (a replica applying its
 //   primary's stream) call Erase for every key they touch, after the write.
 // - Every Pushed/Popped/Erase bumps its shard's stamp. Fill (which stores what
@@ -31,7 +33,8 @@
 //
 // Memory: entries are evicted least recently used first once the cached
 // bytes (elements plus a fixed overhead per element and per entry) pass the
-// capacity. Capacity 0 disables the cache. Thread-safe (sharded mutexes).
+// capacity. Capacity 0 disables the cache. Thread-safe (sharded mutexes);
+// a reader's sink runs under its shard's mutex, so it must not call back.
 
 #include <atomic>
 #include <cstddef>
