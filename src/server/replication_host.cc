@@ -17,10 +17,7 @@ namespace {
 // watchers and signals blocked clients. Only after the batch is applied.
 class ApplyEffects : public WriteBatch::Handler {
  public:
-  ApplyEffects(Server& server, bool notify)
-      : server_(server),
-        notify_(notify),
-        uncache_(!notify) {}
+  ApplyEffects(Server& server, bool notify) : server_(server), notify_(notify), uncache_(!notify) {}
   void Put(std::string_view key, std::string_view) override { Record(key); }
   void Delete(std::string_view key) override { Record(key); }
 
