@@ -239,36 +239,17 @@ void ListCache::Popped(int db, std::string_view key, const ListTag& before, cons
     EraseLocked(s, it);  // a mismatch, or the list is gone
     return;
   }
-  auto drop_front = [&](uint64_t k) {
+  // Drops k elements from the front or the back end of window w.
+  auto drop = [&](std::deque<std::string>& w, bool from_front, uint64_t k) {
     for (; k > 0; --k) {
-      const size_t b = ElementBytes(e.front.front());
+      const size_t b = ElementBytes(from_front ? w.front() : w.back());
       e.bytes -= b;
       s.bytes -= b;
-      e.front.pop_front();
-    }
-  };
-  auto drop_front_of_back = [&](uint64_t k) {
-    for (; k > 0; --k) {
-      const size_t b = ElementBytes(e.back.front());
-      e.bytes -= b;
-      s.bytes -= b;
-      e.back.pop_front();
-    }
-  };
-  auto drop_back = [&](uint64_t k) {
-    for (; k > 0; --k) {
-      const size_t b = ElementBytes(e.back.back());
-      e.bytes -= b;
-      s.bytes -= b;
-      e.back.pop_back();
-    }
-  };
-  auto drop_back_of_front = [&](uint64_t k) {
-    for (; k > 0; --k) {
-      const size_t b = ElementBytes(e.front.back());
-      e.bytes -= b;
-      s.bytes -= b;
-      e.front.pop_back();
+      if (from_front) {
+        w.pop_front();
+      } else {
+        w.pop_back();
+      }
     }
   };
   uint64_t count = before.count();
@@ -277,16 +258,16 @@ void ListCache::Popped(int db, std::string_view key, const ListTag& before, cons
   const uint64_t nl = after.head - before.head;
   if (nl > 0) {
     const uint64_t f = e.front.size(), b = e.back.size();
-    drop_front(std::min(nl, f));
-    if (nl > count - b) drop_front_of_back(nl - (count - b));
+    drop(e.front, true, std::min(nl, f));
+    if (nl > count - b) drop(e.back, true, nl - (count - b));
     count -= nl;
   }
   // Positions [count - nr, count) go, symmetrically.
   const uint64_t nr = before.tail - after.tail;
   if (nr > 0) {
     const uint64_t f = e.front.size(), b = e.back.size();
-    drop_back(std::min(nr, b));
-    if (nr > count - f) drop_back_of_front(nr - (count - f));
+    drop(e.back, false, std::min(nr, b));
+    if (nr > count - f) drop(e.front, false, nr - (count - f));
   }
   e.tag = after;
   Touch(s, e);

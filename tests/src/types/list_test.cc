@@ -1,10 +1,11 @@
 #include "src/types/list.h"
 
-#include <catch2/catch.hpp>
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <deque>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -53,11 +54,30 @@ bool Exists(KeyspaceFixture& f, std::string_view key) {
 
 bool IsWrongType(const lsmdb::Status& s) { return s.message() == kErrWrongType; }
 
+// LMOVE on deque models (src and dst may be the same): the moved element,
+// nullopt if src is empty.
+std::optional<std::string> ModelMove(std::deque<std::string>& src, std::deque<std::string>& dst,
+                                     bool from_left, bool to_left) {
+  if (src.empty()) return std::nullopt;
+  std::string e = from_left ? src.front() : src.back();
+  if (from_left) {
+    src.pop_front();
+  } else {
+    src.pop_back();
+  }
+  if (to_left) {
+    dst.push_front(e);
+  } else {
+    dst.push_back(e);
+  }
+  return e;
+}
+
 }  // namespace
 
 TEST_CASE("List pushes and pops keep Redis order at both ends", "[types][list]") {
   KeyspaceFixture f;
-  CHECK(Push(f, "l", {"a", "b", "c"}) == 3);           // RPUSH: a b c
+  CHECK(Push(f, "l", {"a", "b", "c"}) == 3);            // RPUSH: a b c
   CHECK(Push(f, "l", {"x", "y"}, /*left=*/true) == 5);  // LPUSH: y x a b c
   CHECK(Range(f, "l") == Strings{"y", "x", "a", "b", "c"});
   CHECK(Pop(f, "l", true, 1) == Strings{"y"});
@@ -95,8 +115,7 @@ TEST_CASE("List range and index follow Redis's index rules", "[types][list]") {
 TEST_CASE("List commands refuse other types and see expired keys as absent", "[types][list]") {
   KeyspaceFixture f;
   REQUIRE(f.keyspace->Set(*f.committer, 0, "s", "v", SetOptions{}).ok());
-  CHECK(IsWrongType(ListPush(*f.keyspace, *f.committer, 0, "s", Views{"a"}, true, false)
-                        .status()));
+  CHECK(IsWrongType(ListPush(*f.keyspace, *f.committer, 0, "s", Views{"a"}, true, false).status()));
   CHECK(IsWrongType(ListPop(*f.keyspace, *f.committer, 0, "s", true, 1).status()));
   CHECK(IsWrongType(ListLen(*f.keyspace, 0, "s").status()));
   CHECK(IsWrongType(ListRange(*f.keyspace, 0, "s", 0, -1).status()));
@@ -296,22 +315,7 @@ TEST_CASE("Random list operations match a deque model", "[types][list]") {
       const bool to_left = rand(2) == 0;
       auto m = ListMove(*f.keyspace, *f.committer, 0, "l", "l", from_left, to_left);
       REQUIRE(m.ok());
-      if (model.empty()) {
-        CHECK_FALSE(m->has_value());
-      } else {
-        std::string e = from_left ? model.front() : model.back();
-        if (from_left) {
-          model.pop_front();
-        } else {
-          model.pop_back();
-        }
-        if (to_left) {
-          model.push_front(e);
-        } else {
-          model.push_back(e);
-        }
-        CHECK(**m == e);
-      }
+      CHECK(*m == ModelMove(model, model, from_left, to_left));
     }
     CHECK(Range(f, "l") == Strings(model.begin(), model.end()));
     CHECK(Len(f, "l") == static_cast<int64_t>(model.size()));
@@ -457,22 +461,7 @@ TEST_CASE("Random operations on long lists match a deque model with the list cac
       auto r = ListMove(*f.keyspace, *f.committer, 0, to_m ? "l" : "m", to_m ? "m" : "l", from_left,
                         to_left);
       REQUIRE(r.ok());
-      if (src.empty()) {
-        CHECK_FALSE(r->has_value());
-      } else {
-        const std::string e = from_left ? src.front() : src.back();
-        if (from_left) {
-          src.pop_front();
-        } else {
-          src.pop_back();
-        }
-        if (to_left) {
-          dst.push_front(e);
-        } else {
-          dst.push_back(e);
-        }
-        CHECK(**r == e);
-      }
+      CHECK(*r == ModelMove(src, dst, from_left, to_left));
       CHECK(Range(f, "m") == Strings(m.begin(), m.end()));
     } else if (op == 9 && len > 10) {
       const int a = rand(4), b = rand(4);
