@@ -3,9 +3,8 @@
 // cut would leave it (every file cut to what fsync made durable). Each copy
 // must open and hold every write acknowledged before the copy began.
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 #include <vector>
 
@@ -19,6 +18,9 @@ TEST_CASE("a simulated power cut keeps every synced write and opens consistently
           "[storage][db][crash]") {
   test::TempDir dir;
   storage::fault::EnableTracking(true);
+  struct TrackingOff {
+    ~TrackingOff() { storage::fault::EnableTracking(false); }
+  } tracking_off;
   Options o = test::SmallOptions();
   o.sync_mode = SyncMode::kAlways;
   auto db = test::OpenOrDie(o, dir.Sub("db"));
@@ -26,9 +28,19 @@ TEST_CASE("a simulated power cut keeps every synced write and opens consistently
   std::atomic<int> acked[kWriters];
   for (auto& a : acked) a = -1;
   std::atomic<bool> stop{false};
-  std::vector<std::thread> writers;
+  // Declared after `db`, so destroyed first: a failed REQUIRE below unwinds
+  // through here, and the writers stop before the DB goes (instead of
+  // std::terminate on joinable threads and writes into a freed DB).
+  struct Writers {
+    std::atomic<bool>& stop;
+    std::vector<std::thread> threads;
+    ~Writers() {
+      stop = true;
+      for (auto& t : threads) t.join();
+    }
+  } writers{stop, {}};
   for (int w = 0; w < kWriters; w++) {
-    writers.emplace_back([&, w] {
+    writers.threads.emplace_back([&, w] {
       for (int i = 0; !stop.load(); i++) {
         std::string k = fmt::format("w{}-{:07}", w, i);
         if (!db->Put(WriteOptions(), k, k + std::string(100, 'p')).ok()) return;
@@ -56,9 +68,6 @@ TEST_CASE("a simulated power cut keeps every synced write and opens consistently
       }
     }
   }
-  stop = true;
-  for (auto& t : writers) t.join();
-  storage::fault::EnableTracking(false);
 }
 
 TEST_CASE("the compaction filter removes entries without resurrecting older versions",
