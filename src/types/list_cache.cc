@@ -133,6 +133,9 @@ void ListCache::Fill(int db, std::string_view key, const ListTag& tag, uint64_t 
   if (first > count || n > count - first) return;
   const bool at_front = first == 0, at_back = first + n == count;
   if (!at_front && !at_back) return;
+  for (const std::string& v : values) {
+    if (v.size() > kMaxElementBytes) return;
+  }
   std::string ck = CacheKey(db, key);
   Shard& s = ShardOf(ck);
   std::lock_guard<std::mutex> lock(s.mu);
@@ -178,6 +181,9 @@ void ListCache::Fill(int db, std::string_view key, const ListTag& tag, uint64_t 
 void ListCache::Pushed(int db, std::string_view key, const ListTag* before, const ListTag& after,
                        bool left, std::span<const std::string_view> elements) {
   if (!enabled()) return Erase(db, key);  // one filled just before the cache went off
+  for (std::string_view v : elements) {
+    if (v.size() > kMaxElementBytes) return Erase(db, key);  // the windows must stay contiguous
+  }
   std::string ck = CacheKey(db, key);
   Shard& s = ShardOf(ck);
   std::lock_guard<std::mutex> lock(s.mu);

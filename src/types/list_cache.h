@@ -31,10 +31,10 @@
 //   caller took it with Stamp() before its read, so a read that raced a write
 //   can never leave stale elements behind an up-to-date tag.
 //
-// Memory: entries are evicted least recently used first once the cached
-// bytes (elements plus a fixed overhead per element and per entry) pass the
-// capacity. Capacity 0 disables the cache. Thread-safe (sharded mutexes);
-// a reader's sink runs under its shard's mutex, so it must not call back.
+// Memory: lists with an element over kMaxElementBytes are not cached; entries are evicted least
+// recently used first once the cached bytes (elements plus a fixed overhead per element and per
+// entry) pass the capacity. Capacity 0 disables the cache. Thread-safe (sharded mutexes); a
+// reader's sink runs under its shard's mutex, so it must not call back.
 
 #include <atomic>
 #include <cstddef>
@@ -64,6 +64,9 @@ struct ListTag {
 class ListCache {
  public:
   static constexpr size_t kDefaultEdge = 1024;
+  // Larger elements are not cached (a list holding one is dropped from the
+  // cache): a few of them would crowd every other list out of a shard.
+  static constexpr size_t kMaxElementBytes = 64 << 10;
   static constexpr size_t kShards = 16;
 
   explicit ListCache(size_t capacity_bytes, size_t edge = kDefaultEdge);

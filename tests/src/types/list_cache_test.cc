@@ -172,3 +172,19 @@ TEST_CASE("A front fill that overlaps the back window keeps the list whole",
   c.Fill(0, "l", t, c.Stamp(0, "l"), 0, {"a", "b", "c"});
   CHECK(Read(c, t, 0, 4) == Strings{"a", "b", "c", "d"});
 }
+
+TEST_CASE("A list with an element over the size limit is not cached", "[types][list_cache]") {
+  ListCache c(64 << 20, 4);
+  const std::string big(ListCache::kMaxElementBytes + 1, 'b');
+  ListTag t = RPush(c, nullptr, {"a"});
+  REQUIRE(Read(c, t, 0, 1));
+  ListTag after = t;
+  after.tail += 1;
+  c.Pushed(0, "l", &t, after, false, Views{big});
+  CHECK_FALSE(Read(c, after, 0, 1));
+  CHECK(c.stats().entries == 0);
+  c.Fill(0, "l", after, c.Stamp(0, "l"), 0, {"a", big});
+  CHECK(c.stats().entries == 0);
+  c.Fill(0, "l", after, c.Stamp(0, "l"), 0, {"a"});  // the small end alone is fine
+  CHECK(Read(c, after, 0, 1) == Strings{"a"});
+}
