@@ -216,7 +216,10 @@ Status ReadRangeTo(Keyspace& ks, int db, std::string_view key, std::string_view 
   n = static_cast<uint64_t>(hi - lo + 1);
   sink.Begin(n);
   ElementKeys keys(db, key, now->version);
-  const bool fill = cache.enabled() && n <= cache.edge() && (first == 0 || first + n == now->count);
+  // An end of the list (Fill keeps up to `edge` elements of it, or a whole
+  // list of up to 2 * edge); longer reads are not copied for it.
+  const bool fill =
+      cache.enabled() && n <= 2 * cache.edge() && (first == 0 || first + n == now->count);
   if (!fill) {
     return VisitPositions(ks, snap.options(), *now, keys, first, n,
                           [&sink](std::string_view v) { sink.Element(v); });
