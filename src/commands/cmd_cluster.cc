@@ -240,7 +240,11 @@ Status CmdCluster(CommandContext& ctx) {
     r.Integer(cluster::KeySlot(ctx.arg(2)));
   } else if (sub == "info") {
     cluster::Bus* bus = ctx.server()->cluster_bus();
-    r.Verbatim(st->InfoText(bus ? bus->sent() : 0, bus ? bus->received() : 0));
+    // An LSMDB field after Redis's: bus connections opened (stays at two
+    // per peer on a healthy cluster, as connections are long-lived).
+    r.Verbatim(st->InfoText(bus ? bus->sent() : 0, bus ? bus->received() : 0) +
+               fmt::format("cluster_stats_connections_opened:{}\r\n",
+                           bus ? bus->connections_opened() : 0));
   } else if (sub == "nodes") {
     r.Verbatim(st->NodesText());
   } else if (sub == "slots") {

@@ -4,8 +4,9 @@ no replicas), `redis-cli --cluster check`, redirections (MOVED, ASK/ASKING,
 CROSSSLOT, CLUSTERDOWN), `redis-cli -c`, redis-py's RedisCluster with 2000
 keys, a restart keeping the node id and slots (nodes.conf), SETSLOT marks and
 owners surviving kill -9 (nodes.conf written, fsynced on an epoch bump), failure
-detection (PFAIL -> FAIL -> cluster_state:fail and back), and the errors of
-a server without cluster support."""
+detection (PFAIL -> FAIL -> cluster_state:fail and back), the bus keeping one
+connection per peer and not letting a SIGSTOPped node slow the others, and
+the errors of a server without cluster support."""
 
 import random
 import re
@@ -132,6 +133,26 @@ class ClusterTest(unittest.TestCase):
         ranges = sorted((s[0], s[1]) for s in r.execute_command("CLUSTER", "SLOTS"))
         self.assertEqual(ranges, [(0, 5460), (5461, 10922), (10923, 16383)])
         self.assertEqual(self.nodes[0].client().info("cluster")["cluster_enabled"], 1)
+
+    def test_bus_connections_are_kept_open(self):
+        """Each node dials each peer once and reuses the connection: over 3 s
+        (some 30 pings to every peer) no new bus connection is opened, where a
+        connection per message would open some 40 per second per node."""
+        self.wait_ok()
+
+        def stats():
+            infos = [cluster_info(self.client(i)) for i in range(3)]
+            return ([int(x["cluster_stats_connections_opened"]) for x in infos],
+                    [int(x["cluster_stats_messages_sent"]) for x in infos])
+
+        opened0, sent0 = stats()
+        time.sleep(3)
+        opened1, sent1 = stats()
+        for i in range(3):
+            self.assertGreaterEqual(sent1[i] - sent0[i], 40, "node %d barely talked" % i)
+            self.assertLessEqual(opened1[i] - opened0[i], 2,
+                                 "node %d opened %d bus connections in 3 s"
+                                 % (i, opened1[i] - opened0[i]))
 
     def test_keyslot(self):
         r = self.client(0)
@@ -303,6 +324,48 @@ class ClusterTest(unittest.TestCase):
         self.wait_ok()
         code, out = run_cli("--cluster", "check", "127.0.0.1:%d" % self.nodes[0].port)
         self.assertEqual(code, 0, out)
+
+    def test_y_stopped_node_does_not_stall_the_others(self):
+        """A SIGSTOPped node still has its connections accepted by the kernel
+        but never answers. The others must keep talking to each other at the
+        normal rate (a PING and a PONG each way every 100 ms), flag the
+        stopped node PFAIL/FAIL within about the node timeout, and take it
+        back once it runs again."""
+        self.wait_ok()
+        victim = self.nodes[2]
+        victim_id = self.client(2).execute_command("CLUSTER", "MYID")
+
+        def received(i):
+            return int(cluster_info(self.client(i))["cluster_stats_messages_received"])
+
+        def flagged_failing(i):
+            nodes = self.client(i).execute_command("CLUSTER", "NODES")
+            line = [l for l in nodes.split("\n") if l.startswith(victim_id)][0]
+            return bool({"fail", "fail?"} & set(line.split()[2].split(",")))
+
+        victim.proc.send_signal(signal.SIGSTOP)
+        stopped_at = time.time()
+        try:
+            time.sleep(0.5)  # the pings to the victim are now unanswered
+            before, t0 = [received(0), received(1)], time.time()
+            time.sleep(2)
+            after, t1 = [received(0), received(1)], time.time()
+            for i in range(2):
+                rate = (after[i] - before[i]) / (t1 - t0)
+                self.assertGreaterEqual(rate, 8, "node %d received %.1f messages/s from its "
+                                        "one live peer" % (i, rate))
+            for i in range(2):
+                wait_until(lambda i=i: flagged_failing(i),
+                           timeout=max(0.1, stopped_at + NODE_TIMEOUT / 1000 + 3 - time.time()),
+                           interval=0.05, what="node %d flagging the stopped node" % i)
+            print("\nstopped node flagged by both others %.2f s after SIGSTOP (node timeout "
+                  "%d ms)" % (time.time() - stopped_at, NODE_TIMEOUT))
+        finally:
+            victim.proc.send_signal(signal.SIGCONT)
+        self.wait_ok()
+        for i in range(2):
+            wait_until(lambda i=i: not flagged_failing(i), timeout=10,
+                       what="node %d clearing the resumed node's flags" % i)
 
     def test_z_failure_detection(self):
         self.wait_ok()
