@@ -453,7 +453,9 @@ Status ListSet(Keyspace& ks, Committer& c, int db, std::string_view key, int64_t
   ElementKeys keys(db, key, meta->version);
   WriteBatch batch;
   batch.Put(keys.At(meta->list_head + index), element);
-  return CommitAndCache(ks, c, batch, db, key, [&](ListCache& cache) { cache.Erase(db, key); });
+  return CommitAndCache(ks, c, batch, db, key, [&](ListCache& cache) {
+    cache.Set(db, key, TagOf(*meta), static_cast<uint64_t>(index), element);
+  });
 }
 
 Result<int64_t> ListInsert(Keyspace& ks, Committer& c, int db, std::string_view key, bool before,

@@ -279,6 +279,35 @@ void ListCache::Popped(int db, std::string_view key, const ListTag& before, cons
   Touch(s, e);
 }
 
+void ListCache::Set(int db, std::string_view key, const ListTag& tag, uint64_t pos,
+                    std::string_view value) {
+  if (!enabled() || value.size() > kMaxElementBytes) return Erase(db, key);
+  const std::string ck = CacheKey(db, key);
+  Shard& s = ShardOf(ck);
+  std::lock_guard<std::mutex> lock(s.mu);
+  ++s.stamp;
+  auto it = s.map.find(ck);
+  if (it == s.map.end()) return;
+  Entry& e = it->second;
+  const uint64_t count = tag.count();
+  if (e.tag != tag || pos >= count) {
+    EraseLocked(s, it);
+    return;
+  }
+  std::string* slot = nullptr;
+  if (pos < e.front.size()) {
+    slot = &e.front[pos];
+  } else if (pos >= count - e.back.size()) {
+    slot = &e.back[pos - (count - e.back.size())];
+  }
+  if (slot == nullptr) return;  // not cached: nothing to update
+  e.bytes = e.bytes - ElementBytes(*slot) + ElementBytes(value);
+  s.bytes = s.bytes - ElementBytes(*slot) + ElementBytes(value);
+  slot->assign(value);
+  Touch(s, e);
+  EvictLocked(s);
+}
+
 void ListCache::Erase(int db, std::string_view key) {
   const std::string ck = CacheKey(db, key);
   Shard& s = ShardOf(ck);

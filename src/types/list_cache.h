@@ -21,7 +21,7 @@
 //   the list a new version (DEL, RENAME, COPY, RESTORE, SET, FLUSHDB and
 //   expiry make new versions or drop the metadata, which a tag cannot match).
 //   After each commit it calls Pushed/Popped (which follow the change:
-//   pushes, pops, LMOVE, LTRIM) or Erase (LSET, LINSERT, LREM), holding the
+//   pushes, pops, LMOVE, LTRIM, LSET) or Erase (LINSERT, LREM), holding the
 //   key's stripe lock. With the cache off, Pushed/Popped erase (a Fill that
 //   raced the switch may have left an entry).
 // - Batches applied from outside the list code (a replica applying its
@@ -106,6 +106,9 @@ class ListCache {
   // Elements were removed from the ends: `after` is `before` with head moved
   // up and/or tail moved down (after.count() == 0: the list is gone).
   void Popped(int db, std::string_view key, const ListTag& before, const ListTag& after);
+  // LSET: position `pos` of the list in state `tag` (unchanged by it) now
+  // holds `value`. A cached position is updated; an uncached one needs nothing.
+  void Set(int db, std::string_view key, const ListTag& tag, uint64_t pos, std::string_view value);
   // Any other change to the list's elements.
   void Erase(int db, std::string_view key);
 

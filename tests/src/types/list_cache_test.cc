@@ -188,3 +188,25 @@ TEST_CASE("A list with an element over the size limit is not cached", "[types][l
   c.Fill(0, "l", after, c.Stamp(0, "l"), 0, {"a"});  // the small end alone is fine
   CHECK(Read(c, after, 0, 1) == Strings{"a"});
 }
+
+TEST_CASE("LSET updates a cached position in place and leaves the rest cached",
+          "[types][list_cache]") {
+  ListCache c(1 << 20, 2);
+  ListTag t = RPush(c, nullptr, {"a", "b", "c", "d", "e"});  // front a b, back d e
+  c.Set(0, "l", t, 1, "B");
+  c.Set(0, "l", t, 4, "E");
+  c.Set(0, "l", t, 2, "C");  // not cached: nothing to update
+  CHECK(Read(c, t, 0, 2) == Strings{"a", "B"});
+  CHECK(Read(c, t, 3, 2) == Strings{"d", "E"});
+  CHECK_FALSE(Read(c, t, 2, 1));
+  // A fill that read before the LSET is stale: the stamp moved.
+  const uint64_t stamp = c.Stamp(0, "l");
+  c.Set(0, "l", t, 0, "A");
+  c.Fill(0, "l", t, stamp, 0, {"a", "B"});
+  CHECK(Read(c, t, 0, 1) == Strings{"A"});
+  // Against another state: the entry goes.
+  ListTag other = t;
+  other.tail += 1;
+  c.Set(0, "l", other, 0, "x");
+  CHECK(c.stats().entries == 0);
+}
