@@ -21,14 +21,13 @@ constexpr int64_t kTickMs = 100;
 constexpr int64_t kDialTimeoutMs = 500;
 constexpr int64_t kAnswerTimeoutMs = 1000;
 
+// ClusterState's clock (unix ms, as in the nodes file); the bus's own
+// deadlines use SteadyMs() (bus_conn.h).
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-// Deadlines of the bus itself run on the steady clock.
-int64_t MonoMs() { return SteadyMs(); }
 
 bool IsPing(std::string_view type) { return type == "PING" || type == "MEET"; }
 
@@ -37,7 +36,7 @@ bool ExpectsAnswer(std::string_view type) { return type != "PONG"; }
 }  // namespace
 
 void Bus::CronLoop() {
-  int64_t next_tick = MonoMs();
+  int64_t next_tick = SteadyMs();
   while (!stop_.load()) {
     RefreshOffset();
     std::vector<ClusterState::Target> targets = state_.Targets();
@@ -66,7 +65,7 @@ void Bus::CronLoop() {
       }
       // Votes come back as AUTH_ACK answers: wait (bounded) until every
       // request is answered or its connection dropped, then count them.
-      Pump(MonoMs() + kAnswerTimeoutMs, [this] {
+      Pump(SteadyMs() + kAnswerTimeoutMs, [this] {
         for (const auto& [id, p] : peers_) {
           for (const Peer::Request& r : p->awaiting) {
             if (r.type == "AUTH_REQUEST") return false;
@@ -84,7 +83,7 @@ void Bus::CronLoop() {
       }
     }
     (void)state_.SaveIfDirty();
-    next_tick = std::max(next_tick + kTickMs, MonoMs());
+    next_tick = std::max(next_tick + kTickMs, SteadyMs());
     Pump(next_tick, nullptr);
   }
   peers_.clear();
@@ -139,16 +138,16 @@ void Bus::Send(const ClusterState::Target& t, std::string_view type) {
     }
     p.conn = std::make_unique<BusConn>(fd);
     p.dialing = true;
-    p.dial_deadline_ms = MonoMs() + kDialTimeoutMs;
+    p.dial_deadline_ms = SteadyMs() + kDialTimeoutMs;
   }
   // Queued while dialing too: written once the connection is up.
   if (!p.conn->Send(state_.BuildMessage(type))) return;
   sent_.fetch_add(1, std::memory_order_relaxed);
-  if (ExpectsAnswer(type)) p.awaiting.push_back({std::string(type), MonoMs()});
+  if (ExpectsAnswer(type)) p.awaiting.push_back({std::string(type), SteadyMs()});
 }
 
 void Bus::ExpirePeers() {
-  const int64_t now = MonoMs();
+  const int64_t now = SteadyMs();
   for (auto& [id, p] : peers_) {
     if (p->conn == nullptr) continue;
     if ((p->dialing && now > p->dial_deadline_ms) ||
@@ -181,7 +180,7 @@ void Bus::Pump(int64_t until_ms, const std::function<bool()>& done) {
       owners.push_back(p.get());
     }
     // At most kTickMs per poll, to notice stop_.
-    const int timeout = static_cast<int>(std::clamp<int64_t>(until_ms - MonoMs(), 0, kTickMs));
+    const int timeout = static_cast<int>(std::clamp<int64_t>(until_ms - SteadyMs(), 0, kTickMs));
     if (fds.empty()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(timeout));
     } else if (poll(fds.data(), fds.size(), timeout) > 0) {
@@ -189,7 +188,7 @@ void Bus::Pump(int64_t until_ms, const std::function<bool()>& done) {
         if (fds[i].revents != 0) HandlePeer(*owners[i], fds[i].revents);
       }
     }
-    if (MonoMs() >= until_ms) return;
+    if (SteadyMs() >= until_ms) return;
   }
 }
 
