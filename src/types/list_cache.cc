@@ -64,6 +64,16 @@ void ListCache::EvictLocked(Shard& s) const {
   }
 }
 
+template <typename Fn>
+void ListCache::Change(int db, std::string_view key, Fn&& fn) {
+  const std::string ck = CacheKey(db, key);
+  Shard& s = ShardOf(ck);
+  std::lock_guard<std::mutex> lock(s.mu);
+  ++s.stamp;
+  auto it = s.map.find(ck);
+  if (it != s.map.end()) fn(s, it);
+}
+
 void ListCache::Trim(Shard& s, Entry& e) const {
   const uint64_t n = e.tag.count();
   auto drop = [&](std::string& v) {
@@ -233,12 +243,11 @@ void ListCache::Pushed(int db, std::string_view key, const ListTag* before, cons
 
 void ListCache::Popped(int db, std::string_view key, const ListTag& before, const ListTag& after) {
   if (!enabled()) return Erase(db, key);
-  const std::string ck = CacheKey(db, key);
-  Shard& s = ShardOf(ck);
-  std::lock_guard<std::mutex> lock(s.mu);
-  ++s.stamp;
-  auto it = s.map.find(ck);
-  if (it == s.map.end()) return;
+  Change(db, key, [&](Shard& s, auto it) { PoppedLocked(s, it, before, after); });
+}
+
+void ListCache::PoppedLocked(Shard& s, std::unordered_map<std::string, Entry>::iterator it,
+                             const ListTag& before, const ListTag& after) const {
   Entry& e = it->second;
   if (e.tag != before || after.version != before.version || after.head < before.head ||
       after.tail > before.tail || after.head >= after.tail) {
@@ -282,39 +291,30 @@ void ListCache::Popped(int db, std::string_view key, const ListTag& before, cons
 void ListCache::Set(int db, std::string_view key, const ListTag& tag, uint64_t pos,
                     std::string_view value) {
   if (!enabled() || value.size() > kMaxElementBytes) return Erase(db, key);
-  const std::string ck = CacheKey(db, key);
-  Shard& s = ShardOf(ck);
-  std::lock_guard<std::mutex> lock(s.mu);
-  ++s.stamp;
-  auto it = s.map.find(ck);
-  if (it == s.map.end()) return;
-  Entry& e = it->second;
-  const uint64_t count = tag.count();
-  if (e.tag != tag || pos >= count) {
-    EraseLocked(s, it);
-    return;
-  }
-  std::string* slot = nullptr;
-  if (pos < e.front.size()) {
-    slot = &e.front[pos];
-  } else if (pos >= count - e.back.size()) {
-    slot = &e.back[pos - (count - e.back.size())];
-  }
-  if (slot == nullptr) return;  // not cached: nothing to update
-  e.bytes = e.bytes - ElementBytes(*slot) + ElementBytes(value);
-  s.bytes = s.bytes - ElementBytes(*slot) + ElementBytes(value);
-  slot->assign(value);
-  Touch(s, e);
-  EvictLocked(s);
+  Change(db, key, [&](Shard& s, auto it) {
+    Entry& e = it->second;
+    const uint64_t count = tag.count();
+    if (e.tag != tag || pos >= count) {
+      EraseLocked(s, it);
+      return;
+    }
+    std::string* slot = nullptr;
+    if (pos < e.front.size()) {
+      slot = &e.front[pos];
+    } else if (pos >= count - e.back.size()) {
+      slot = &e.back[pos - (count - e.back.size())];
+    }
+    if (slot == nullptr) return;  // not cached: nothing to update
+    e.bytes = e.bytes - ElementBytes(*slot) + ElementBytes(value);
+    s.bytes = s.bytes - ElementBytes(*slot) + ElementBytes(value);
+    slot->assign(value);
+    Touch(s, e);
+    EvictLocked(s);
+  });
 }
 
 void ListCache::Erase(int db, std::string_view key) {
-  const std::string ck = CacheKey(db, key);
-  Shard& s = ShardOf(ck);
-  std::lock_guard<std::mutex> lock(s.mu);
-  ++s.stamp;
-  auto it = s.map.find(ck);
-  if (it != s.map.end()) EraseLocked(s, it);
+  Change(db, key, [this](Shard& s, auto it) { EraseLocked(s, it); });
 }
 
 ListCache::Stats ListCache::stats() const {

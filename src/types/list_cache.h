@@ -143,8 +143,14 @@ class ListCache {
   // overfull window to the other one while it has room, else drops them.
   void Trim(Shard& s, Entry& e) const;
   void Touch(Shard& s, Entry& e) const;
+  // A writer's change to (db, key): under the shard's lock, bumps the stamp
+  // and, if the key is cached, calls fn(shard, iterator to its entry).
+  template <typename Fn>
+  void Change(int db, std::string_view key, Fn&& fn);
   void Recount(Shard& s, Entry& e) const;
   void EraseLocked(Shard& s, std::unordered_map<std::string, Entry>::iterator it) const;
+  void PoppedLocked(Shard& s, std::unordered_map<std::string, Entry>::iterator it,
+                    const ListTag& before, const ListTag& after) const;
   // Drops least recently used entries until the shard fits its share.
   void EvictLocked(Shard& s) const;
 
