@@ -7,23 +7,16 @@
 #include "src/server/command_context.h"
 #include "src/server/redis_error.h"
 #include "src/server/server.h"
+#include "src/types/key_lock.h"
 #include "src/types/numbers.h"
 
 namespace lsmdb::server {
-
-std::string BlockingRegistry::MapKey(int db, std::string_view key) {
-  std::string k;
-  k.reserve(key.size() + 1);
-  k.push_back(static_cast<char>(db));
-  k.append(key);
-  return k;
-}
 
 void BlockingRegistry::Add(const std::shared_ptr<Waiter>& waiter, int db,
                            const std::vector<std::string>& keys) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const std::string& key : keys) {
-    auto& queue = keys_[MapKey(db, key)];
+    auto& queue = keys_[DbKeyString(db, key)];
     bool present = false;
     for (const auto& w : queue) present = present || w == waiter;
     if (present) continue;  // BLPOP k k waits once on k
@@ -37,7 +30,7 @@ void BlockingRegistry::Remove(const std::shared_ptr<Waiter>& waiter, int db,
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> resignal;
   for (const std::string& key : keys) {
-    std::string mk = MapKey(db, key);
+    std::string mk = DbKeyString(db, key);
     auto it = keys_.find(mk);
     if (it == keys_.end()) continue;
     auto& queue = it->second;
@@ -68,7 +61,7 @@ void BlockingRegistry::ClearSignal(Waiter& waiter) {
 
 void BlockingRegistry::Signal(int db, std::string_view key) {
   std::lock_guard<std::mutex> lock(mu_);
-  SignalLocked(MapKey(db, key));
+  SignalLocked(DbKeyString(db, key));
 }
 
 void BlockingRegistry::SignalLocked(const std::string& map_key) {

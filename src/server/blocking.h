@@ -75,7 +75,6 @@ class BlockingRegistry {
   bool empty() const { return waiters_.load(std::memory_order_relaxed) == 0; }
 
  private:
-  static std::string MapKey(int db, std::string_view key);
   void SignalLocked(const std::string& map_key);
 
   std::mutex mu_;

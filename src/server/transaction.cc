@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "src/types/key_lock.h"
 #include "src/types/keyspace.h"
 
 namespace lsmdb::server {
@@ -45,14 +46,6 @@ ExecGate::~ExecGate() { pthread_rwlock_destroy(&lock_); }
 
 // ---- WatchRegistry ----
 
-std::string WatchRegistry::MapKey(int db, std::string_view key) {
-  std::string k;
-  k.reserve(key.size() + 1);
-  k.push_back(static_cast<char>(db));
-  k.append(key);
-  return k;
-}
-
 WatchRegistry::Shard& WatchRegistry::ShardOf(const std::string& map_key) {
   return shards_[std::hash<std::string>{}(map_key) % kShards];
 }
@@ -62,7 +55,7 @@ Status WatchRegistry::Watch(Keyspace& ks, const std::shared_ptr<WatchSet>& set, 
   for (const WatchSet::Key& k : set->keys) {
     if (k.db == db && k.key == key) return Status::OK();
   }
-  std::string mk = MapKey(db, key);
+  std::string mk = DbKeyString(db, key);
   Shard& shard = ShardOf(mk);
   std::lock_guard<std::mutex> lock(shard.mu);
   Result<std::optional<Metadata>> meta = ks.LookupMeta(db, key);
@@ -70,14 +63,13 @@ Status WatchRegistry::Watch(Keyspace& ks, const std::shared_ptr<WatchSet>& set, 
   const bool absent = !meta.value().has_value();
   shard.keys[mk].push_back(Watcher{set, absent});
   watched_.fetch_add(1, std::memory_order_relaxed);
-  set->keys.push_back(WatchSet::Key{db, std::string(key),
-                                    absent ? 0 : meta.value()->expire_at_ms});
+  set->keys.push_back(WatchSet::Key{db, std::string(key), absent ? 0 : meta.value()->expire_at_ms});
   return Status::OK();
 }
 
 void WatchRegistry::UnwatchAll(WatchSet& set) {
   for (const WatchSet::Key& k : set.keys) {
-    std::string mk = MapKey(k.db, k.key);
+    std::string mk = DbKeyString(k.db, k.key);
     Shard& shard = ShardOf(mk);
     std::lock_guard<std::mutex> lock(shard.mu);
     auto it = shard.keys.find(mk);
@@ -117,7 +109,7 @@ void WatchRegistry::TouchEntry(Keyspace& ks, int db, std::string_view key,
 }
 
 void WatchRegistry::Touch(Keyspace& ks, int db, std::string_view key) {
-  std::string mk = MapKey(db, key);
+  std::string mk = DbKeyString(db, key);
   Shard& shard = ShardOf(mk);
   std::lock_guard<std::mutex> lock(shard.mu);
   auto it = shard.keys.find(mk);

@@ -131,7 +131,6 @@ class WatchRegistry {
     std::unordered_map<std::string, std::vector<Watcher>> keys;  // GUARDED_BY(mu)
   };
   static constexpr size_t kShards = 16;
-  static std::string MapKey(int db, std::string_view key);
   Shard& ShardOf(const std::string& map_key);
   // Flags the watchers of one entry, honouring the absent rule.
   static void TouchEntry(Keyspace& ks, int db, std::string_view key, std::vector<Watcher>& list);

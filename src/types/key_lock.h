@@ -19,10 +19,22 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
 namespace lsmdb::server {
+
+// (db, key) as one string: the db byte, then the key. The key of the
+// in-memory maps indexed by database and user key (the list cache, the WATCH
+// and blocked-client registries).
+inline std::string DbKeyString(int db, std::string_view key) {
+  std::string k;
+  k.reserve(key.size() + 1);
+  k.push_back(static_cast<char>(db));
+  k.append(key);
+  return k;
+}
 
 class KeyLockTable {
  public:

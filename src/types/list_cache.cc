@@ -13,20 +13,13 @@
 #include <functional>
 #include <utility>
 
+#include "src/types/key_lock.h"
 #include "src/types/list.h"
 
 namespace lsmdb::server {
 
 ListCache::ListCache(size_t capacity_bytes, size_t edge)
     : capacity_(capacity_bytes), edge_(std::max<size_t>(edge, 1)) {}
-
-std::string ListCache::CacheKey(int db, std::string_view key) {
-  std::string k;
-  k.reserve(key.size() + 1);
-  k.push_back(static_cast<char>(db));
-  k.append(key);
-  return k;
-}
 
 ListCache::Shard& ListCache::ShardOf(std::string_view cache_key) const {
   return shards_[std::hash<std::string_view>{}(cache_key) % kShards];
@@ -66,7 +59,7 @@ void ListCache::EvictLocked(Shard& s) const {
 
 template <typename Fn>
 void ListCache::Change(int db, std::string_view key, Fn&& fn) {
-  const std::string ck = CacheKey(db, key);
+  const std::string ck = DbKeyString(db, key);
   Shard& s = ShardOf(ck);
   std::lock_guard<std::mutex> lock(s.mu);
   ++s.stamp;
@@ -102,7 +95,7 @@ void ListCache::Trim(Shard& s, Entry& e) const {
 bool ListCache::Read(int db, std::string_view key, const ListTag& tag, uint64_t first, uint64_t n,
                      ListElementSink& sink) {
   if (!enabled()) return false;
-  const std::string ck = CacheKey(db, key);
+  const std::string ck = DbKeyString(db, key);
   Shard& s = ShardOf(ck);
   std::lock_guard<std::mutex> lock(s.mu);
   auto it = s.map.find(ck);
@@ -130,7 +123,7 @@ bool ListCache::Read(int db, std::string_view key, const ListTag& tag, uint64_t 
 }
 
 uint64_t ListCache::Stamp(int db, std::string_view key) const {
-  Shard& s = ShardOf(CacheKey(db, key));
+  Shard& s = ShardOf(DbKeyString(db, key));
   std::lock_guard<std::mutex> lock(s.mu);
   return s.stamp;
 }
@@ -146,7 +139,7 @@ void ListCache::Fill(int db, std::string_view key, const ListTag& tag, uint64_t 
   for (const std::string& v : values) {
     if (v.size() > kMaxElementBytes) return;
   }
-  std::string ck = CacheKey(db, key);
+  std::string ck = DbKeyString(db, key);
   Shard& s = ShardOf(ck);
   std::lock_guard<std::mutex> lock(s.mu);
   if (s.stamp != stamp) return;  // a write may have raced the caller's read
@@ -194,7 +187,7 @@ void ListCache::Pushed(int db, std::string_view key, const ListTag* before, cons
   for (std::string_view v : elements) {
     if (v.size() > kMaxElementBytes) return Erase(db, key);  // the windows must stay contiguous
   }
-  std::string ck = CacheKey(db, key);
+  std::string ck = DbKeyString(db, key);
   Shard& s = ShardOf(ck);
   std::lock_guard<std::mutex> lock(s.mu);
   ++s.stamp;

@@ -136,7 +136,6 @@ class ListCache {
     uint64_t stamp = 0;
   };
 
-  static std::string CacheKey(int db, std::string_view key);
   Shard& ShardOf(std::string_view cache_key) const;
   static size_t ElementBytes(std::string_view e) { return e.size() + kElementOverhead; }
   // Keeps each window within `edge_`: a full list moves elements from an

@@ -54,6 +54,20 @@ bool Exists(KeyspaceFixture& f, std::string_view key) {
 
 bool IsWrongType(const lsmdb::Status& s) { return s.message() == kErrWrongType; }
 
+// LPOP/RPOP with a count on a deque model: the popped elements, in pop order.
+Strings ModelPop(std::deque<std::string>& model, bool left, size_t n) {
+  Strings out;
+  for (size_t i = 0; i < n && !model.empty(); ++i) {
+    out.push_back(left ? model.front() : model.back());
+    if (left) {
+      model.pop_front();
+    } else {
+      model.pop_back();
+    }
+  }
+  return out;
+}
+
 // LMOVE on deque models (src and dst may be the same): the moved element,
 // nullopt if src is empty.
 std::optional<std::string> ModelMove(std::deque<std::string>& src, std::deque<std::string>& dst,
@@ -255,16 +269,7 @@ TEST_CASE("Random list operations match a deque model", "[types][list]") {
       const bool left = rand(2) == 0;
       const size_t n = rand(3);
       Strings got = Pop(f, "l", left, n);
-      Strings want;
-      for (size_t i = 0; i < n && !model.empty(); ++i) {
-        want.push_back(left ? model.front() : model.back());
-        if (left) {
-          model.pop_front();
-        } else {
-          model.pop_back();
-        }
-      }
-      CHECK(got == want);
+      CHECK(got == ModelPop(model, left, n));
     } else if (op == 3) {
       const bool before = rand(2) == 0;
       const std::string e = std::string(values[rand(4)]) + "+";
@@ -424,15 +429,7 @@ TEST_CASE("Random operations on long lists match a deque model with the list cac
     } else if (op <= 3) {
       const bool left = op == 2;
       const size_t n = 1 + rand(4);
-      Strings want;
-      for (size_t i = 0; i < n && !l.empty(); ++i) {
-        want.push_back(left ? l.front() : l.back());
-        if (left) {
-          l.pop_front();
-        } else {
-          l.pop_back();
-        }
-      }
+      const Strings want = ModelPop(l, left, n);
       CHECK(Pop(f, "l", left, n) == want);
     } else if (op <= 6 && len > 0) {
       // A range at the front, at the back, or anywhere.
